@@ -1,0 +1,3 @@
+from apiguard.cli import main
+
+main()

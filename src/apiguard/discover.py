@@ -1,0 +1,181 @@
+"""Turn the paths on the command line into the list of files to scan.
+
+Inside a git work tree git decides (tracked files plus untracked ones that
+are not ignored), so `.gitignore` holds. Elsewhere the folder is walked and
+a `.gitignore` at its top is applied with pathspec.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from apiguard.errors import UsageError
+from apiguard.findings import Notification
+
+log = logging.getLogger(__name__)
+
+_ALWAYS_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    """The file as given or found; may be relative to the working directory."""
+    relpath: str
+    """The path relative to the scan root, with forward slashes."""
+
+
+@dataclass
+class Discovery:
+    candidates: list[Candidate]
+    notifications: list[Notification]
+
+
+def git_toplevel(directory: Path) -> Path | None:
+    """Return the top of the git work tree that holds `directory`, if any."""
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    if completed.returncode != 0:
+        return None
+    return Path(completed.stdout.strip()).resolve()
+
+
+def choose_root(paths: Sequence[Path]) -> Path:
+    """Return the folder that finding paths are relative to.
+
+    It is the git work tree that holds all the paths, or else their deepest
+    common folder.
+    """
+    folders = [(path if path.is_dir() else path.parent).resolve() for path in paths]
+    tops = {git_toplevel(folder) for folder in folders}
+    if len(tops) == 1:
+        (top,) = tops
+        if top is not None:
+            return top
+    return Path(os.path.commonpath([str(folder) for folder in folders]))
+
+
+def discover(
+    paths: Sequence[Path], root: Path, *, exclude: Sequence[str] = ()
+) -> Discovery:
+    """List the files to scan below `paths`; raise UsageError for a missing path."""
+    excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
+    notifications: list[Notification] = []
+    found: dict[str, Candidate] = {}
+
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{path}: no such file or directory")
+        for file in _files_below(path, notifications):
+            relpath = _relative(file, root)
+            if relpath in found or excluded.match_file(relpath):
+                continue
+            found[relpath] = Candidate(file, relpath)
+
+    candidates = sorted(found.values(), key=lambda candidate: candidate.relpath)
+    log.debug("discovered %d files", len(candidates))
+    return Discovery(candidates, notifications)
+
+
+def _relative(file: Path, root: Path) -> str:
+    absolute = Path(os.path.abspath(file))
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def _files_below(path: Path, notifications: list[Notification]) -> Iterator[Path]:
+    if not path.is_dir():
+        yield path
+        return
+    top = git_toplevel(path)
+    if top is not None:
+        yield from _git_files(path, top)
+    else:
+        yield from _walk(path, notifications)
+
+
+def _git_files(directory: Path, top: Path) -> Iterator[Path]:
+    completed = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(directory),
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--full-name",
+            "--",
+            ".",
+        ],
+        capture_output=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        message = completed.stderr.decode(errors="replace").strip()
+        raise UsageError(f"{directory}: git ls-files failed: {message}")
+    names = completed.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    for name in dict.fromkeys(names):
+        file = top / name
+        # A tracked file deleted from the work tree is no longer input.
+        if name and (file.is_file() or file.is_symlink()):
+            yield file
+
+
+def _walk(directory: Path, notifications: list[Notification]) -> Iterator[Path]:
+    ignored = _gitignore(directory)
+
+    def on_error(error: OSError) -> None:
+        notifications.append(
+            Notification(
+                code="unreadable-directory",
+                level="error",
+                message=(
+                    f"cannot list directory: {error.strerror}; check its permissions"
+                ),
+                path=str(error.filename),
+            )
+        )
+
+    for current, dirnames, filenames in os.walk(directory, onerror=on_error):
+        base = Path(current)
+        dirnames[:] = sorted(
+            name
+            for name in dirnames
+            if name not in _ALWAYS_SKIPPED_DIRS
+            and not ignored.match_file(_relative(base / name, directory) + "/")
+        )
+        for name in sorted(filenames):
+            file = base / name
+            if not ignored.match_file(_relative(file, directory)):
+                yield file
+
+
+def _gitignore(directory: Path) -> pathspec.GitIgnoreSpec:
+    lines: Iterable[str] = ()
+    ignore_file = directory / ".gitignore"
+    if ignore_file.is_file():
+        try:
+            lines = ignore_file.read_text(
+                encoding="utf-8", errors="replace"
+            ).splitlines()
+        except OSError as error:
+            log.warning("%s: cannot read: %s", ignore_file, error)
+    return pathspec.GitIgnoreSpec.from_lines(lines)

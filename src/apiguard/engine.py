@@ -1,0 +1,327 @@
+"""Run the stages in order: discover, load, classify, evaluate."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pathspec
+
+from apiguard.classify import TEXT_KIND, classify
+from apiguard.discover import Candidate, choose_root, discover
+from apiguard.findings import Finding, Notification, Region
+from apiguard.load import (
+    JSON_SUFFIXES,
+    YAML_SUFFIXES,
+    Document,
+    ParseProblem,
+    parse_json,
+    parse_yaml,
+)
+from apiguard.result import ScanResult
+from apiguard.rules import Rule
+from apiguard.target import ParsedDocument, ScanTarget
+from apiguard.text import BinaryContent, decode
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+# Below this many files one process is faster than starting workers.
+PARALLEL_THRESHOLD = 64
+# Problems reported per file and code; the rest are counted in one message.
+MAX_REPEATED_PROBLEMS = 5
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    jobs: int = 0
+    """Worker processes; 0 picks one per CPU for large trees."""
+    exclude: tuple[str, ...] = ()
+    validate_specs: bool = True
+
+
+@dataclass
+class FileOutcome:
+    findings: list[Finding] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    scanned: bool = False
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def scan(
+    paths: Sequence[Path],
+    rules: Sequence[Rule],
+    *,
+    root: Path | None = None,
+    options: ScanOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> ScanResult:
+    """Scan `paths` with `rules` and return every finding and problem."""
+    options = options or ScanOptions()
+    started = time.perf_counter()
+    root = (root or choose_root(paths)).resolve()
+    discovery = discover(paths, root, exclude=options.exclude)
+    result = ScanResult(root=root, rules=list(rules))
+    result.notifications.extend(discovery.notifications)
+
+    for outcome in _scan_all(discovery.candidates, rules, root, options, progress):
+        result.findings.extend(outcome.findings)
+        result.notifications.extend(outcome.notifications)
+        result.files_scanned += outcome.scanned
+
+    result.findings.sort(key=lambda f: (f.path, f.region, f.rule_id))
+    result.duration_seconds = time.perf_counter() - started
+    log.info(
+        "scanned %d files in %.2fs: %d findings, %d problems",
+        result.files_scanned,
+        result.duration_seconds,
+        len(result.findings),
+        len(result.notifications),
+    )
+    return result
+
+
+def _scan_all(
+    candidates: list[Candidate],
+    rules: Sequence[Rule],
+    root: Path,
+    options: ScanOptions,
+    progress: ProgressCallback | None,
+) -> Iterator[FileOutcome]:
+    jobs = options.jobs or (os.cpu_count() or 1)
+    total = len(candidates)
+    if jobs == 1 or total < PARALLEL_THRESHOLD:
+        for done, candidate in enumerate(candidates, 1):
+            yield scan_file(candidate, rules, root, options)
+            if progress:
+                progress(done, total)
+        return
+
+    chunk = max(1, min(64, total // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        outcomes = pool.map(
+            _scan_file_star,
+            [(candidate, rules, root, options) for candidate in candidates],
+            chunksize=chunk,
+        )
+        for done, outcome in enumerate(outcomes, 1):
+            yield outcome
+            if progress:
+                progress(done, total)
+
+
+def _scan_file_star(
+    arguments: tuple[Candidate, Sequence[Rule], Path, ScanOptions],
+) -> FileOutcome:
+    return scan_file(*arguments)
+
+
+def scan_file(
+    candidate: Candidate, rules: Sequence[Rule], root: Path, options: ScanOptions
+) -> FileOutcome:
+    """Read, parse, classify and evaluate one file."""
+    outcome = FileOutcome()
+    note = _note_adder(outcome, candidate.relpath)
+
+    text = _read_text(candidate, root, options, note)
+    if text is None:
+        return outcome
+    target = ScanTarget(candidate.path, candidate.relpath, text)
+    applicable = [rule for rule in rules if _path_applies(rule, candidate.relpath)]
+
+    suffix = candidate.path.suffix.lower()
+    if suffix in YAML_SUFFIXES | JSON_SUFFIXES and _needs_parsing(applicable):
+        target.documents = _parse(target, suffix, note)
+        _add_models(target, applicable, root, options, note)
+
+    kinds = target.kinds | {TEXT_KIND}
+    for rule in applicable:
+        if kinds.isdisjoint(rule.kinds):
+            continue
+        outcome.findings.extend(_run_rule(rule, target, note))
+    outcome.scanned = True
+    return outcome
+
+
+NoteAdder = Callable[..., None]
+
+
+def _note_adder(outcome: FileOutcome, relpath: str) -> NoteAdder:
+    counts: dict[str, int] = {}
+
+    def add(code: str, level: str, message: str, region: Region | None = None) -> None:
+        counts[code] = counts.get(code, 0) + 1
+        if counts[code] > MAX_REPEATED_PROBLEMS:
+            return
+        if counts[code] == MAX_REPEATED_PROBLEMS:
+            message += f" (further {code} problems in this file are not listed)"
+        outcome.notifications.append(
+            Notification(code, level, message, relpath, region)  # type: ignore[arg-type]
+        )
+
+    return add
+
+
+def _read_text(
+    candidate: Candidate, root: Path, options: ScanOptions, note: NoteAdder
+) -> str | None:
+    path = candidate.path
+    try:
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                note("broken-symlink", "warning", "not scanned: broken symbolic link")
+                return None
+            if not target.is_relative_to(root):
+                note(
+                    "symlink-outside-root",
+                    "warning",
+                    f"not scanned: symbolic link to {target}, outside the scan root",
+                )
+                return None
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            note("not-a-file", "warning", "not scanned: not a regular file")
+            return None
+        size = status.st_size
+        if size > options.max_file_size:
+            note(
+                "file-too-large",
+                "warning",
+                f"not scanned: {size} bytes is over the {options.max_file_size}-byte "
+                "limit; raise --max-file-size to scan it",
+            )
+            return None
+        data = path.read_bytes()
+    except (OSError, RuntimeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        note("unreadable-file", "error", f"cannot read file: {reason}")
+        return None
+
+    try:
+        decoded = decode(data)
+    except BinaryContent:
+        note("binary-file", "note", "not scanned: binary file (contains NUL bytes)")
+        return None
+    if decoded.replaced:
+        note(
+            "invalid-encoding",
+            "warning",
+            f"invalid {decoded.encoding} byte sequences were replaced; "
+            "findings on those lines may be missed",
+        )
+    return decoded.text
+
+
+@cache
+def _compiled_globs(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _path_applies(rule: Rule, relpath: str) -> bool:
+    if rule.paths and not _compiled_globs(rule.paths).match_file(relpath):
+        return False
+    return not (
+        rule.exclude_paths and _compiled_globs(rule.exclude_paths).match_file(relpath)
+    )
+
+
+def _needs_parsing(rules: Sequence[Rule]) -> bool:
+    return any(rule.match_type == "query" for rule in rules)
+
+
+def _parse(target: ScanTarget, suffix: str, note: NoteAdder) -> list[ParsedDocument]:
+    syntax = "json" if suffix in JSON_SUFFIXES else "yaml"
+    if syntax == "json":
+        results: list[Document | ParseProblem] = [parse_json(target.text)]
+    else:
+        results = list(parse_yaml(target.text))
+
+    parsed: list[ParsedDocument] = []
+    for item in results:
+        if isinstance(item, ParseProblem):
+            region = None
+            if item.line is not None:
+                region = Region(item.line, item.column, item.line, item.column)
+            note(
+                "parse-error",
+                "warning",
+                f"invalid {syntax.upper()}: {item.message}; only text rules ran "
+                "on this file",
+                region,
+            )
+            continue
+        for key, region in item.duplicate_keys:
+            note(
+                "duplicate-key",
+                "warning",
+                f"duplicate key {key!r}: the last value is used; remove the others",
+                region,
+            )
+        parsed.append(ParsedDocument(item, classify(item.data, syntax)))
+    return parsed
+
+
+def _add_models(
+    target: ScanTarget,
+    rules: Sequence[Rule],
+    root: Path,
+    options: ScanOptions,
+    note: NoteAdder,
+) -> None:
+    from apiguard.models.registry import MODELS
+
+    wanted = {
+        kind
+        for rule in rules
+        if rule.match_type == "query" and rule.match.get("on") == "model"
+        for kind in rule.kinds
+    }
+    for parsed in target.documents:
+        builder = MODELS.get(parsed.kind)
+        if builder is None:
+            continue
+        if parsed.kind == "openapi" and options.validate_specs:
+            _validate_spec(parsed, note)
+        if parsed.kind in wanted:
+            parsed.model = builder(parsed, target, root, note)
+
+
+def _validate_spec(parsed: ParsedDocument, note: NoteAdder) -> None:
+    from apiguard.validate_openapi import validate_openapi
+
+    for error in validate_openapi(parsed.document.data):
+        region = parsed.document.locate(error.pointer)
+        note(
+            "invalid-openapi",
+            "warning",
+            f"OpenAPI document is not valid: {error.message}; it was scanned anyway",
+            region,
+        )
+
+
+def _run_rule(rule: Rule, target: ScanTarget, note: NoteAdder) -> list[Finding]:
+    from apiguard.matchers import MATCHERS
+
+    try:
+        return list(MATCHERS[rule.match_type].run(rule, target))
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError) as error:
+        log.debug("rule %s failed on %s", rule.id, target.relpath, exc_info=True)
+        note(
+            "rule-failed",
+            "error",
+            f"rule {rule.id} failed on this file ({type(error).__name__}: {error}); "
+            "its findings here are missing",
+        )
+        return []

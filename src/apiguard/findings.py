@@ -1,0 +1,68 @@
+"""Values that flow from the matchers to the reporters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
+
+# Lowest first, so a threshold compares with `SEVERITIES.index`.
+SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
+
+NotificationLevel = Literal["error", "warning", "note"]
+
+
+def severity_rank(severity: Severity | str) -> int:
+    """Return the position of `severity` in SEVERITIES (info is 0)."""
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True, order=True)
+class Region:
+    """A span of text; lines and columns are 1-based and count code points.
+
+    The end column is exclusive, as in SARIF.
+    """
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule violation at one place in one file."""
+
+    rule_id: str
+    path: str
+    """The file's path relative to the scan root, with forward slashes."""
+    region: Region
+    message: str
+    severity: Severity
+    fingerprint: str
+    """A hash of the rule, the path and the matched content, not the line."""
+    snippet: str = ""
+    """The flagged source line; for a secret rule, with the secret redacted."""
+    secret_hash: str | None = None
+    """For a secret rule: `sha256:` and the first 16 hex digits of its hash."""
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A problem with the scan itself, such as a file that was not scanned."""
+
+    code: str
+    """A kebab-case id: `unreadable-file`, `parse-error`, `binary-file`..."""
+    level: NotificationLevel
+    message: str
+    path: str | None = None
+    region: Region | None = None
+
+    @property
+    def untrusted(self) -> bool:
+        """Whether this problem makes the scan's result incomplete (exit 2)."""
+        return self.level == "error"

@@ -1,0 +1,31 @@
+"""Machine-readable output: findings and problems as one JSON object."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from apiguard import __version__
+from apiguard.result import ScanResult
+
+FORMAT_VERSION = 1
+
+
+def render(result: ScanResult, *, color: bool = False) -> str:
+    document: dict[str, Any] = {
+        "formatVersion": FORMAT_VERSION,
+        "tool": {"name": "apiguard", "version": __version__},
+        "root": str(result.root),
+        "trusted": result.trusted,
+        "filesScanned": result.files_scanned,
+        "durationSeconds": round(result.duration_seconds, 3),
+        "findings": [_finding(asdict(finding)) for finding in result.findings],
+        "notifications": [asdict(note) for note in result.notifications],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _finding(raw: dict[str, Any]) -> dict[str, Any]:
+    raw["properties"] = dict(raw["properties"])
+    return {key: value for key, value in raw.items() if value not in (None, {})}

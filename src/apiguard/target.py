@@ -1,0 +1,118 @@
+"""One file as the matchers see it, and the way they turn a match into a Finding."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import re2
+
+from apiguard.findings import Finding, Region
+from apiguard.load import Document
+from apiguard.rules import Rule
+from apiguard.secrets import redact_in, secret_hash
+from apiguard.text import LineIndex
+
+# Longest snippet kept in a finding; longer lines (minified files) are cut.
+MAX_SNIPPET = 200
+
+_TEMPLATE_FIELD = re2.compile(r"\{([A-Za-z0-9_.$-]+)\}")
+
+
+@dataclass
+class ParsedDocument:
+    """A document with its kind and, for some kinds, its normalized model."""
+
+    document: Document
+    kind: str
+    model: dict[str, Any] | None = None
+
+
+@dataclass
+class ScanTarget:
+    path: Path
+    relpath: str
+    text: str
+    documents: list[ParsedDocument] = field(default_factory=list)
+
+    @cached_property
+    def lines(self) -> LineIndex:
+        return LineIndex(self.text)
+
+    @cached_property
+    def lower_text(self) -> str:
+        return self.text.lower()
+
+    @property
+    def kinds(self) -> set[str]:
+        return {parsed.kind for parsed in self.documents}
+
+
+def format_message(template: str, values: dict[str, Any]) -> str:
+    """Fill `{name}` and `{a.b}` fields from nested dicts; unknown stay as is.
+
+    Only plain lookups are done, never attribute access, so a rule's
+    message template cannot reach into Python objects.
+    """
+
+    def lookup(match: Any) -> str:
+        value: Any = values
+        for part in match.group(1).split("."):
+            if not isinstance(value, dict) or part not in value:
+                return str(match.group(0))
+            value = value[part]
+        if isinstance(value, list):
+            return ", ".join(str(item) for item in value)
+        return str(value)
+
+    return str(_TEMPLATE_FIELD.sub(lookup, template))
+
+
+def make_finding(
+    rule: Rule,
+    target: ScanTarget,
+    region: Region,
+    *,
+    message: str,
+    matched: str,
+    secret: str | None = None,
+) -> Finding:
+    """Build a Finding; `matched` is the text that identifies it apart from its line.
+
+    For a secret rule, `secret` is the value: the snippet and the message show
+    only its redacted form, and the fingerprint hashes it.
+    """
+    snippet = target.lines.line_text(region.start_line)
+    if len(snippet) > MAX_SNIPPET:
+        start = max(0, region.start_column - 1 - MAX_SNIPPET // 2)
+        snippet = snippet[start : start + MAX_SNIPPET]
+    hashed = None
+    if secret:
+        snippet = redact_in(snippet, secret)
+        message = redact_in(message, secret)
+        hashed = secret_hash(secret)
+
+    return Finding(
+        rule_id=rule.id,
+        path=target.relpath,
+        region=region,
+        message=message,
+        severity=rule.severity,
+        fingerprint=fingerprint(rule.id, target.relpath, matched),
+        snippet=snippet.strip(),
+        secret_hash=hashed,
+    )
+
+
+def fingerprint(rule_id: str, relpath: str, matched: str) -> str:
+    """Hash what identifies a finding apart from where its line is.
+
+    Line endings and surrounding white space do not count, so a finding keeps
+    its fingerprint when lines move or CRLF becomes LF.
+    """
+    normalized = " ".join(matched.split())
+    digest = hashlib.sha256(f"{rule_id}\0{relpath}\0{normalized}".encode())
+    return digest.hexdigest()[:32]
