@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from apiguard.errors import RuleError
 from apiguard.findings import Severity
+from apiguard.load import Document, ParseProblem, parse_yaml
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +105,9 @@ def load_rule_file(path: Path, *, builtin: bool = False) -> Rule:
     """Read, validate and compile one rule file; raise RuleError."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
     except (OSError, UnicodeDecodeError) as error:
         raise RuleError(f"{path}: cannot read rule file: {error}") from error
-    except yaml.YAMLError as error:
-        raise RuleError(f"{path}: invalid YAML in rule file: {error}") from error
+    data = _parse_rule_yaml(path, text)
 
     if not isinstance(data, dict):
         raise RuleError(f"{path}: a rule file must be a YAML mapping with an 'id'")
@@ -146,6 +144,20 @@ def load_rule_file(path: Path, *, builtin: bool = False) -> Rule:
     )
     _compile_check(rule)
     return rule
+
+
+def _parse_rule_yaml(path: Path, text: str) -> Any:
+    """Parse a rule file; keys stay text, so `on:` is not read as true."""
+    documents = list(parse_yaml(text))
+    for item in documents:
+        if isinstance(item, ParseProblem):
+            where = f" line {item.line}:" if item.line else ""
+            raise RuleError(f"{path}:{where} invalid YAML in rule file: {item.message}")
+    if len(documents) != 1:
+        raise RuleError(f"{path}: a rule file must hold exactly one YAML document")
+    document = documents[0]
+    assert isinstance(document, Document)
+    return document.data
 
 
 def _first_schema_error(data: Mapping[str, Any]) -> str | None:

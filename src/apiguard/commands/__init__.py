@@ -1,0 +1,9 @@
+"""The subcommands of `apiguard`, one module each, listed in COMMANDS."""
+
+from __future__ import annotations
+
+import click
+
+from apiguard.commands.scan import scan
+
+COMMANDS: list[click.Command] = [scan]
