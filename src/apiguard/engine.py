@@ -27,6 +27,7 @@ from apiguard.load import (
 )
 from apiguard.result import ScanResult
 from apiguard.rules import Rule
+from apiguard.suppress import apply_suppressions, find_suppressions
 from apiguard.target import ParsedDocument, ScanTarget
 from apiguard.text import BinaryContent, decode
 
@@ -51,6 +52,7 @@ class ScanOptions:
 @dataclass
 class FileOutcome:
     findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     scanned: bool = False
 
@@ -76,10 +78,12 @@ def scan(
 
     for outcome in _scan_all(discovery.candidates, rules, root, options, progress):
         result.findings.extend(outcome.findings)
+        result.suppressed.extend(outcome.suppressed)
         result.notifications.extend(outcome.notifications)
         result.files_scanned += outcome.scanned
 
     result.findings.sort(key=lambda f: (f.path, f.region, f.rule_id))
+    result.suppressed.sort(key=lambda f: (f.path, f.region, f.rule_id))
     result.duration_seconds = time.perf_counter() - started
     log.info(
         "scanned %d files in %.2fs: %d findings, %d problems",
@@ -145,10 +149,19 @@ def scan_file(
         _add_models(target, applicable, root, options, note)
 
     kinds = target.kinds | {TEXT_KIND}
-    for rule in applicable:
-        if kinds.isdisjoint(rule.kinds):
-            continue
-        outcome.findings.extend(_run_rule(rule, target, note))
+    ran = [rule for rule in applicable if not kinds.isdisjoint(rule.kinds)]
+    findings: list[Finding] = []
+    for rule in ran:
+        findings.extend(_run_rule(rule, target, note))
+
+    suppressions = find_suppressions(target)
+    if suppressions:
+        ran_ids = {rule.id for rule in ran}
+        split = apply_suppressions(findings, suppressions, candidate.relpath, ran_ids)
+        findings = split.kept
+        outcome.suppressed = split.suppressed
+        outcome.notifications.extend(split.notifications)
+    outcome.findings = findings
     outcome.scanned = True
     return outcome
 

@@ -49,6 +49,8 @@ class Finding:
     secret_hash: str | None = None
     """For a secret rule: `sha256:` and the first 16 hex digits of its hash."""
     properties: Mapping[str, str] = field(default_factory=dict)
+    suppression: str | None = None
+    """For a suppressed finding, the reason given ('' when none was)."""
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,13 @@ class ScanResult:
     """The folder that finding paths are relative to (SARIF `%SRCROOT%`)."""
     rules: list[Rule]
     findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     files_scanned: int = 0
     duration_seconds: float = 0.0
     command_line: list[str] = field(default_factory=list)
+    show_suppressed: bool = False
+    """Whether reporters list suppressed findings."""
 
     @property
     def trusted(self) -> bool:

@@ -56,9 +56,26 @@ PROGRESS_DELAY_SECONDS = 0.5
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
-    default="info",
-    show_default=True,
-    help="Exit with 1 when a finding has this severity or a higher one.",
+    help="Exit with 1 when a finding has this severity or a higher one. "
+    "Default: the configuration's fail-on, else info (any finding).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Configuration file. Default: .apiguard.yaml or pyproject.toml "
+    "[tool.apiguard] in the scan root or the nearest folder above it.",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Gitignore-style glob of files not to scan; repeat it for several.",
+)
+@click.option(
+    "--show-suppressed",
+    is_flag=True,
+    help="List suppressed findings too (they never change the exit code).",
 )
 @click.option(
     "--root",
@@ -69,9 +86,8 @@ PROGRESS_DELAY_SECONDS = 0.5
 @click.option(
     "--max-file-size",
     type=click.IntRange(min=1),
-    default=10 * 1024 * 1024,
-    show_default=True,
-    help="Files larger than this many bytes are reported and not scanned.",
+    help="Files larger than this many bytes are reported and not scanned. "
+    "Default: the configuration's max-file-size, else 10485760 (10 MiB).",
 )
 @click.option(
     "-j",
@@ -96,9 +112,12 @@ def scan(
     rule_dirs: tuple[Path, ...],
     no_builtin_rules: bool,
     selected: tuple[str, ...],
-    fail_on: str,
+    fail_on: str | None,
+    config_path: Path | None,
+    exclude: tuple[str, ...],
+    show_suppressed: bool,
     root: Path | None,
-    max_file_size: int,
+    max_file_size: int | None,
     jobs: int,
     no_spec_validation: bool,
     verbose: int,
@@ -112,28 +131,42 @@ def scan(
     destinations = _pair_outputs(formats or ("text",), outputs)
 
     def run() -> int:
-        from apiguard.engine import ScanOptions
+        from apiguard.config import find_config, load_config
+        from apiguard.discover import choose_root
+        from apiguard.engine import DEFAULT_MAX_FILE_SIZE, ScanOptions
         from apiguard.engine import scan as run_scan
         from apiguard.rules import load_rules
 
-        rules = load_rules(rule_dirs, builtin=not no_builtin_rules)
-        rules = _select(rules, selected)
+        targets = list(paths) or [Path(".")]
+        for target in targets:
+            if not target.exists() and not target.is_symlink():
+                raise UsageError(f"{target}: no such file or directory")
+        scan_root = (root or choose_root(targets)).resolve()
+        config = load_config(config_path or find_config(scan_root))
+
+        builtin = config.builtin_rules and not no_builtin_rules
+        rules = load_rules([*config.rule_dirs, *rule_dirs], builtin=builtin)
+        rules = _select(config.apply(rules), selected)
         options = ScanOptions(
-            max_file_size=max_file_size,
+            max_file_size=max_file_size
+            or config.max_file_size
+            or DEFAULT_MAX_FILE_SIZE,
             jobs=jobs,
+            exclude=(*config.exclude, *exclude),
             validate_specs=not no_spec_validation,
         )
         with _Progress() as progress:
             result = run_scan(
-                list(paths) or [Path(".")],
+                targets,
                 rules,
-                root=root,
+                root=scan_root,
                 options=options,
                 progress=progress.update,
             )
         result.command_line = ["apiguard", *sys.argv[1:]]
+        result.show_suppressed = show_suppressed
         _write_reports(result, destinations)
-        return _exit_code(result, fail_on)
+        return _exit_code(result, fail_on or config.fail_on or "info")
 
     sys.exit(guarded(run, verbose))
 

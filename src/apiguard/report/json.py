@@ -22,7 +22,10 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         "durationSeconds": round(result.duration_seconds, 3),
         "findings": [_finding(asdict(finding)) for finding in result.findings],
         "notifications": [asdict(note) for note in result.notifications],
+        "suppressedCount": len(result.suppressed),
     }
+    if result.show_suppressed:
+        document["suppressed"] = [_finding(asdict(f)) for f in result.suppressed]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -57,7 +57,8 @@ def render(result: ScanResult, *, color: bool = False) -> str:
     """
     rules = sorted(result.rules, key=lambda rule: rule.id)
     rule_indexes = {rule.id: index for index, rule in enumerate(rules)}
-    findings = sorted(result.findings, key=_finding_order)
+    shown = result.findings + (result.suppressed if result.show_suppressed else [])
+    findings = sorted(shown, key=_finding_order)
 
     run = _new(
         "Run",
@@ -222,7 +223,16 @@ def _result(finding: Finding, rule_indexes: Mapping[str, int]) -> Any:
         locations=[_new("Location", physical_location=physical)],
         partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint},
         properties=_result_properties(finding),
+        suppressions=_suppressions(finding),
     )
+
+
+def _suppressions(finding: Finding) -> list[Any] | None:
+    """Mark a suppressed finding as suppressed in the source, with its reason."""
+    if finding.suppression is None:
+        return None
+    justification = finding.suppression or None
+    return [_new("Suppression", kind="inSource", justification=justification)]
 
 
 def _result_properties(finding: Finding) -> dict[str, str]:

@@ -57,6 +57,8 @@ def summary(result: ScanResult) -> str:
     problems = len(result.notifications)
     if problems:
         line += f"; {problems} problem{'s' if problems != 1 else ''} with the scan"
+    if result.suppressed:
+        line += f"; {len(result.suppressed)} suppressed"
     if not result.trusted:
         line += " (incomplete: see the errors above)"
     return f"{line}; {result.duration_seconds:.2f}s"
@@ -67,6 +69,14 @@ def render(result: ScanResult, *, color: bool = False) -> str:
     for path, findings in groupby(result.findings, key=lambda finding: finding.path):
         lines = [_paint(path, _BOLD, color)]
         lines.extend(_finding_line(finding, color) for finding in findings)
+        blocks.append("\n".join(lines))
+
+    if result.show_suppressed and result.suppressed:
+        lines = [_paint("Suppressed", _BOLD, color)]
+        lines.extend(
+            f"{_finding_line(finding, color)} (reason: {finding.suppression or 'none'})"
+            for finding in result.suppressed
+        )
         blocks.append("\n".join(lines))
 
     if result.notifications:
