@@ -17,5 +17,7 @@ def test_rule_pages_are_current() -> None:
 
 
 def test_no_page_without_rule() -> None:
-    orphans = sorted(p.name for p in DOCS.glob("*.md") if p.name not in expected_pages())
+    orphans = sorted(
+        p.name for p in DOCS.glob("*.md") if p.name not in expected_pages()
+    )
     assert orphans == []

@@ -1,0 +1,1 @@
+"""Normalized models of documents, which `on: model` rules query."""
