@@ -32,6 +32,7 @@ class Rule:
     severity: Severity
     category: str
     kinds: tuple[str, ...]
+    """Document kinds the rule runs on; `text` is every file."""
     match: Mapping[str, Any]
     message: str
     help: str
@@ -41,6 +42,8 @@ class Rule:
     cwe: tuple[int, ...] = ()
     owasp: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    exclude_kinds: tuple[str, ...] = ()
+    """The rule skips a file that holds a document of one of these kinds."""
     paths: tuple[str, ...] = ()
     exclude_paths: tuple[str, ...] = ()
     secret: bool = False
@@ -137,6 +140,7 @@ def load_rule_file(path: Path, *, builtin: bool = False) -> Rule:
         cwe=tuple(data.get("cwe", ())),
         owasp=tuple(data.get("owasp", ())),
         references=tuple(data.get("references", ())),
+        exclude_kinds=tuple(data.get("exclude-kinds", ())),
         paths=tuple(data.get("paths", ())),
         exclude_paths=tuple(data.get("exclude-paths", ())),
         secret=bool(data.get("secret", False)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ import re2
 from apiguard.findings import Finding, Region
 from apiguard.load import Document
 from apiguard.rules import Rule
-from apiguard.secrets import redact_in, secret_hash
+from apiguard.secrets import redact, redact_in, secret_hash
 from apiguard.text import LineIndex
 
 # Longest snippet kept in a finding; longer lines (minified files) are cut.
@@ -37,6 +37,8 @@ class ScanTarget:
     relpath: str
     text: str
     documents: list[ParsedDocument] = field(default_factory=list)
+    secrets: list[tuple[Region, str]] = field(default_factory=list)
+    """Secrets the rules found so far, with where they stand."""
 
     @cached_property
     def lines(self) -> LineIndex:
@@ -49,6 +51,21 @@ class ScanTarget:
     @property
     def kinds(self) -> set[str]:
         return {parsed.kind for parsed in self.documents}
+
+    def snippet(self, region: Region) -> str:
+        """Return the region's first line, with every known secret redacted.
+
+        Redaction comes before the cut to MAX_SNIPPET characters, so no part
+        of a secret survives the cut.
+        """
+        line_number = region.start_line
+        line = self.lines.line_text(line_number)
+        for secret_region, secret in self.secrets:
+            line = _mask_line(line, line_number, secret_region, secret)
+        if len(line) > MAX_SNIPPET:
+            start = max(0, region.start_column - 1 - MAX_SNIPPET // 2)
+            line = line[start : start + MAX_SNIPPET]
+        return line.strip()
 
 
 def format_message(template: str, values: dict[str, Any]) -> str:
@@ -85,13 +102,9 @@ def make_finding(
     For a secret rule, `secret` is the value: the snippet and the message show
     only its redacted form, and the fingerprint hashes it.
     """
-    snippet = target.lines.line_text(region.start_line)
-    if len(snippet) > MAX_SNIPPET:
-        start = max(0, region.start_column - 1 - MAX_SNIPPET // 2)
-        snippet = snippet[start : start + MAX_SNIPPET]
     hashed = None
     if secret:
-        snippet = redact_in(snippet, secret)
+        target.secrets.append((region, secret))
         message = redact_in(message, secret)
         hashed = secret_hash(secret)
 
@@ -102,9 +115,37 @@ def make_finding(
         message=message,
         severity=rule.severity,
         fingerprint=fingerprint(rule.id, target.relpath, matched),
-        snippet=snippet.strip(),
+        snippet=target.snippet(region),
         secret_hash=hashed,
     )
+
+
+def redact_snippets(target: ScanTarget, findings: list[Finding]) -> list[Finding]:
+    """Rebuild snippets once all rules ran, hiding every secret found in the file.
+
+    A finding's own snippet already hides its own secret; this pass hides
+    the secrets that other findings found on the same line.
+    """
+    if not target.secrets:
+        return findings
+    return [
+        replace(finding, snippet=target.snippet(finding.region)) for finding in findings
+    ]
+
+
+def _mask_line(line: str, line_number: int, region: Region, secret: str) -> str:
+    """Hide the part of a secret that stands on line `line_number`.
+
+    A secret over several lines (a PEM block) shows only part of itself on
+    each line, which a plain search for the whole secret would miss, so the
+    part inside the secret's region is replaced too.
+    """
+    if region.start_line <= line_number <= region.end_line:
+        start = region.start_column - 1 if line_number == region.start_line else 0
+        stop = region.end_column - 1 if line_number == region.end_line else len(line)
+        if 0 <= start < stop <= len(line):
+            line = line[:start] + redact(secret) + line[stop:]
+    return redact_in(line, secret)
 
 
 def fingerprint(rule_id: str, relpath: str, matched: str) -> str:

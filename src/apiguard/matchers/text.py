@@ -83,8 +83,7 @@ class TextMatcher:
             value = match.group(group)
             if value is None or not self._accepts(compiled, value):
                 continue
-            # A secret rule points at the secret; other rules at the whole match.
-            start, end = match.span(group if rule.secret else 0)
+            start, end = match.span(group)
             region = target.lines.region(start, end)
             values = {"match": match.group(0), "value": value}
             yield make_finding(
