@@ -12,6 +12,9 @@ from test_cli import run_cli
 Repo = Callable[[dict[str, str]], Path]
 RULE = "config-http-url"
 URL_LINE = "  billing: http://billing.acme-corp.io/v1\n"
+SUPPRESSED = (
+    f"svc:\n  billing: http://billing.acme-corp.io  # apiguard: ignore[{RULE}] legacy\n"
+)
 
 
 def scan_json(repo: Path, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -38,7 +41,9 @@ def test_config_disables_rule(make_repo: Repo) -> None:
 def test_config_severity_and_fail_on(make_repo: Repo) -> None:
     repo = make_repo(
         {
-            ".apiguard.yaml": f"fail-on: high\nrules:\n  {RULE}:\n    severity: critical\n",
+            ".apiguard.yaml": (
+                f"fail-on: high\nrules:\n  {RULE}:\n    severity: critical\n"
+            ),
             "app.yaml": "svc:\n" + URL_LINE,
         }
     )
@@ -114,11 +119,7 @@ def test_config_unknown_rule_exit_2(make_repo: Repo) -> None:
 
 
 def test_comment_suppression_same_line(make_repo: Repo) -> None:
-    repo = make_repo(
-        {
-            "app.yaml": f"svc:\n  billing: http://billing.acme-corp.io  # apiguard: ignore[{RULE}] legacy\n"
-        }
-    )
+    repo = make_repo({"app.yaml": SUPPRESSED})
     returncode, document = scan_json(repo)
     assert document["findings"] == []
     assert document["suppressedCount"] == 1
@@ -139,7 +140,7 @@ def test_other_comment_syntaxes(make_repo: Repo) -> None:
         {
             "a.json": '{\n  "u": "http://billing.acme-corp.io"\n}\n',
             "b.xml": f'<!-- apiguard: ignore[{RULE}] vendor schema -->\n<a href="http://billing.acme-corp.io"/>\n',
-            "c.conf": f"/* apiguard: ignore[{RULE}] old proxy */\nupstream http://billing.acme-corp.io;\n",
+            "c.conf": f"/* apiguard: ignore[{RULE}] old proxy */\nproxy_pass http://billing.acme-corp.io;\n",
             "d.tf": f'// apiguard: ignore[{RULE}] migration\nurl = "http://billing.acme-corp.io"\n',
         }
     )
@@ -177,11 +178,7 @@ def test_suppression_of_rule_not_run_is_not_unused(make_repo: Repo) -> None:
 
 
 def test_show_suppressed_in_sarif(make_repo: Repo) -> None:
-    repo = make_repo(
-        {
-            "app.yaml": f"svc:\n  billing: http://billing.acme-corp.io  # apiguard: ignore[{RULE}] legacy\n"
-        }
-    )
+    repo = make_repo({"app.yaml": SUPPRESSED})
     plain = run_cli("scan", "--select", RULE, "-f", "sarif", cwd=repo)
     assert validate_sarif(plain.stdout)["runs"][0]["results"] == []
     shown = run_cli(

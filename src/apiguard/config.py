@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import sys
 
 from apiguard.errors import ConfigError
 from apiguard.findings import Severity

@@ -69,11 +69,48 @@ def choose_root(paths: Sequence[Path]) -> Path:
     return Path(os.path.commonpath([str(folder) for folder in folders]))
 
 
+class Excludes:
+    """Gitignore-style patterns, each group matched relative to its own folder.
+
+    Command-line patterns are relative to the scan root, and a configuration
+    file's patterns to the folder that contains the file. The two differ when
+    the scan root is below that folder, as when files are given one by one
+    outside a git work tree.
+    """
+
+    def __init__(self, groups: Iterable[tuple[Path, Sequence[str]]]) -> None:
+        self._groups = [
+            (Path(os.path.abspath(base)), pathspec.GitIgnoreSpec.from_lines(patterns))
+            for base, patterns in groups
+            if patterns
+        ]
+
+    def match(self, file: Path) -> bool:
+        """Return whether a pattern excludes `file`, whether given or found."""
+        absolute = Path(os.path.abspath(file))
+        for base, spec in self._groups:
+            try:
+                relative = absolute.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            if spec.match_file(relative):
+                return True
+        return False
+
+
 def discover(
-    paths: Sequence[Path], root: Path, *, exclude: Sequence[str] = ()
+    paths: Sequence[Path],
+    root: Path,
+    *,
+    exclude: Sequence[str] = (),
+    excludes: Excludes | None = None,
 ) -> Discovery:
-    """List the files to scan below `paths`; raise UsageError for a missing path."""
-    excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
+    """List the files to scan below `paths`; raise UsageError for a missing path.
+
+    A file matched by `exclude` (relative to `root`) or by `excludes` is left
+    out, also when it is given by name, as pre-commit hooks give files.
+    """
+    matchers = [Excludes([(root, exclude)]), excludes or Excludes([])]
     notifications: list[Notification] = []
     found: dict[str, Candidate] = {}
 
@@ -82,7 +119,7 @@ def discover(
             raise UsageError(f"{path}: no such file or directory")
         for file in _files_below(path, notifications):
             relpath = _relative(file, root)
-            if relpath in found or excluded.match_file(relpath):
+            if relpath in found or any(matcher.match(file) for matcher in matchers):
                 continue
             found[relpath] = Candidate(file, relpath)
 

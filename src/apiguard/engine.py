@@ -6,7 +6,7 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -15,7 +15,7 @@ from pathlib import Path
 import pathspec
 
 from apiguard.classify import TEXT_KIND, classify
-from apiguard.discover import Candidate, choose_root, discover
+from apiguard.discover import Candidate, Excludes, choose_root, discover
 from apiguard.findings import Finding, Notification, Region
 from apiguard.load import (
     JSON_SUFFIXES,
@@ -28,7 +28,7 @@ from apiguard.load import (
 from apiguard.result import ScanResult
 from apiguard.rules import Rule
 from apiguard.suppress import apply_suppressions, find_suppressions
-from apiguard.target import ParsedDocument, ScanTarget
+from apiguard.target import ParsedDocument, ScanTarget, redact_snippets
 from apiguard.text import BinaryContent, decode
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 # Below this many files one process is faster than starting workers.
 PARALLEL_THRESHOLD = 64
+# ... or than this many bytes, where parsing and spec validation dominate.
+PARALLEL_BYTES_THRESHOLD = 4 * 1024 * 1024
 # Problems reported per file and code; the rest are counted in one message.
 MAX_REPEATED_PROBLEMS = 5
 
@@ -46,7 +48,11 @@ class ScanOptions:
     jobs: int = 0
     """Worker processes; 0 picks one per CPU for large trees."""
     exclude: tuple[str, ...] = ()
+    """Gitignore-style patterns of files not to scan, relative to the scan root."""
     validate_specs: bool = True
+    config_exclude: tuple[str, ...] = ()
+    """The configuration file's exclude patterns, relative to `config_dir`."""
+    config_dir: Path | None = None
 
 
 @dataclass
@@ -72,11 +78,53 @@ def scan(
     options = options or ScanOptions()
     started = time.perf_counter()
     root = (root or choose_root(paths)).resolve()
-    discovery = discover(paths, root, exclude=options.exclude)
+    discovery = discover(paths, root, excludes=_excludes(options, root))
     result = ScanResult(root=root, rules=list(rules))
     result.notifications.extend(discovery.notifications)
+    outcomes = _scan_all(discovery.candidates, rules, root, options, progress)
+    return _collect(result, outcomes, started)
 
-    for outcome in _scan_all(discovery.candidates, rules, root, options, progress):
+
+def scan_contents(
+    contents: Sequence[tuple[str, str | bytes]],
+    rules: Sequence[Rule],
+    *,
+    root: Path,
+    options: ScanOptions | None = None,
+) -> ScanResult:
+    """Scan (relpath, content) pairs that are not read from the work tree.
+
+    The content is, for example, a file's staged blob or its version in a
+    commit. Bytes are decoded as files are, and `options.exclude` applies as
+    in `scan`. Paths are relative to `root`, with forward slashes; `$ref`s to
+    other files are read from the work tree below `root`.
+    """
+    options = options or ScanOptions()
+    started = time.perf_counter()
+    root = root.resolve()
+    result = ScanResult(root=root, rules=list(rules))
+    excludes = _excludes(options, root)
+    outcomes = (
+        scan_content(relpath, content, rules, root, options)
+        for relpath, content in contents
+        if not excludes.match(root / relpath)
+    )
+    return _collect(result, outcomes, started)
+
+
+def _excludes(options: ScanOptions, root: Path) -> Excludes:
+    return Excludes(
+        [
+            (root, options.exclude),
+            (options.config_dir or root, options.config_exclude),
+        ]
+    )
+
+
+def _collect(
+    result: ScanResult, outcomes: Iterable[FileOutcome], started: float
+) -> ScanResult:
+    for outcome in outcomes:
         result.findings.extend(outcome.findings)
         result.suppressed.extend(outcome.suppressed)
         result.notifications.extend(outcome.notifications)
@@ -104,7 +152,7 @@ def _scan_all(
 ) -> Iterator[FileOutcome]:
     jobs = options.jobs or (os.cpu_count() or 1)
     total = len(candidates)
-    if jobs == 1 or total < PARALLEL_THRESHOLD:
+    if jobs == 1 or total < 2 or not _worth_workers(candidates):
         for done, candidate in enumerate(candidates, 1):
             yield scan_file(candidate, rules, root, options)
             if progress:
@@ -124,6 +172,20 @@ def _scan_all(
                 progress(done, total)
 
 
+def _worth_workers(candidates: list[Candidate]) -> bool:
+    if len(candidates) >= PARALLEL_THRESHOLD:
+        return True
+    size = 0
+    for candidate in candidates:
+        try:
+            size += candidate.path.stat().st_size
+        except OSError:
+            continue
+        if size >= PARALLEL_BYTES_THRESHOLD:
+            return True
+    return False
+
+
 def _scan_file_star(
     arguments: tuple[Candidate, Sequence[Rule], Path, ScanOptions],
 ) -> FileOutcome:
@@ -141,29 +203,68 @@ def scan_file(
     if text is None:
         return outcome
     target = ScanTarget(candidate.path, candidate.relpath, text)
-    applicable = [rule for rule in rules if _path_applies(rule, candidate.relpath)]
+    _evaluate(target, rules, root, options, outcome, note)
+    return outcome
 
-    suffix = candidate.path.suffix.lower()
+
+def scan_content(
+    relpath: str,
+    content: str | bytes,
+    rules: Sequence[Rule],
+    root: Path,
+    options: ScanOptions,
+) -> FileOutcome:
+    """Parse, classify and evaluate one file's content given in memory."""
+    outcome = FileOutcome()
+    note = _note_adder(outcome, relpath)
+
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if not _size_allowed(len(data), options, note):
+        return outcome
+    text = content if isinstance(content, str) else _decode_bytes(content, note)
+    if text is None:
+        return outcome
+    target = ScanTarget(root / relpath, relpath, text)
+    _evaluate(target, rules, root, options, outcome, note)
+    return outcome
+
+
+def _evaluate(
+    target: ScanTarget,
+    rules: Sequence[Rule],
+    root: Path,
+    options: ScanOptions,
+    outcome: FileOutcome,
+    note: NoteAdder,
+) -> None:
+    """Run the rules that apply to `target` and store the result in `outcome`."""
+    applicable = [rule for rule in rules if _path_applies(rule, target.relpath)]
+
+    suffix = target.path.suffix.lower()
     if suffix in YAML_SUFFIXES | JSON_SUFFIXES and _needs_parsing(applicable):
         target.documents = _parse(target, suffix, note)
         _add_models(target, applicable, root, options, note)
 
     kinds = target.kinds | {TEXT_KIND}
-    ran = [rule for rule in applicable if not kinds.isdisjoint(rule.kinds)]
+    ran = [
+        rule
+        for rule in applicable
+        if not kinds.isdisjoint(rule.kinds) and kinds.isdisjoint(rule.exclude_kinds)
+    ]
     findings: list[Finding] = []
     for rule in ran:
         findings.extend(_run_rule(rule, target, note))
+    findings = redact_snippets(target, findings)
 
     suppressions = find_suppressions(target)
     if suppressions:
         ran_ids = {rule.id for rule in ran}
-        split = apply_suppressions(findings, suppressions, candidate.relpath, ran_ids)
+        split = apply_suppressions(findings, suppressions, target.relpath, ran_ids)
         findings = split.kept
         outcome.suppressed = split.suppressed
         outcome.notifications.extend(split.notifications)
     outcome.findings = findings
     outcome.scanned = True
-    return outcome
 
 
 NoteAdder = Callable[..., None]
@@ -207,21 +308,29 @@ def _read_text(
         if not stat.S_ISREG(status.st_mode):
             note("not-a-file", "warning", "not scanned: not a regular file")
             return None
-        size = status.st_size
-        if size > options.max_file_size:
-            note(
-                "file-too-large",
-                "warning",
-                f"not scanned: {size} bytes is over the {options.max_file_size}-byte "
-                "limit; raise --max-file-size to scan it",
-            )
+        if not _size_allowed(status.st_size, options, note):
             return None
         data = path.read_bytes()
     except (OSError, RuntimeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         note("unreadable-file", "error", f"cannot read file: {reason}")
         return None
+    return _decode_bytes(data, note)
 
+
+def _size_allowed(size: int, options: ScanOptions, note: NoteAdder) -> bool:
+    if size <= options.max_file_size:
+        return True
+    note(
+        "file-too-large",
+        "warning",
+        f"not scanned: {size} bytes is over the {options.max_file_size}-byte "
+        "limit; raise --max-file-size to scan it",
+    )
+    return False
+
+
+def _decode_bytes(data: bytes, note: NoteAdder) -> str | None:
     try:
         decoded = decode(data)
     except BinaryContent:
@@ -251,7 +360,13 @@ def _path_applies(rule: Rule, relpath: str) -> bool:
 
 
 def _needs_parsing(rules: Sequence[Rule]) -> bool:
-    return any(rule.match_type == "query" for rule in rules)
+    """Return whether some rule depends on the file's documents or their kinds."""
+    return any(
+        rule.match_type == "query"
+        or rule.exclude_kinds
+        or set(rule.kinds) - {TEXT_KIND}
+        for rule in rules
+    )
 
 
 def _parse(target: ScanTarget, suffix: str, note: NoteAdder) -> list[ParsedDocument]:

@@ -16,6 +16,8 @@ class ScanResult:
     rules: list[Rule]
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Finding] = field(default_factory=list)
+    baselined: list[Finding] = field(default_factory=list)
+    """Findings that the `--baseline` file lists; they are not reported."""
     notifications: list[Notification] = field(default_factory=list)
     files_scanned: int = 0
     duration_seconds: float = 0.0

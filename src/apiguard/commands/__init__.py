@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from apiguard.commands.baseline import baseline
 from apiguard.commands.scan import scan
 
-COMMANDS: list[click.Command] = [scan]
+COMMANDS: list[click.Command] = [scan, baseline]

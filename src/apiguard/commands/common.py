@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 import click
 
-from apiguard.errors import EXIT_INTERRUPTED, ApiguardError, UsageError
+from apiguard.errors import EXIT_INTERRUPTED, ApiguardError
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +34,3 @@ def guarded(run: Callable[[], int], verbose: int) -> int:
     except KeyboardInterrupt:
         click.echo("apiguard: interrupted", err=True)
         return EXIT_INTERRUPTED
-
-
-def write_atomically(path: Path, content: str) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{path.name}.", suffix=".tmp"
-        )
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-    except OSError as error:
-        raise UsageError(f"{path}: cannot write report: {error.strerror}") from error

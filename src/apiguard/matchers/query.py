@@ -182,11 +182,17 @@ class QueryMatcher:
         parsed: ParsedDocument,
         tree: Any,
     ) -> Iterator[Finding]:
+        # A condition on the root gives one answer for the whole tree: test
+        # it once, not once per selected node.
+        where = _bind_root(query.where, tree)
+        checks = _bind_root(query.checks, tree)
+        if any(isinstance(c, _Constant) and not c.result for c in where):
+            return
         for match in query.path.finditer(tree):
             node = match.obj
-            if not all(condition.holds(node, tree) for condition in query.where):
+            if not all(condition.holds(node, tree) for condition in where):
                 continue
-            failed = _first_failed(query.checks, node, tree)
+            failed = _first_failed(checks, node, tree)
             if query.checks and failed is None:
                 continue
             secret = _secret_value(node) if rule.secret else None
@@ -233,9 +239,41 @@ def _secret_value(node: Any) -> str | None:
     return node if isinstance(node, str) else None
 
 
+@dataclass(frozen=True)
+class _Constant:
+    """A root condition already tested against one tree."""
+
+    result: bool
+    condition: Condition
+
+    @property
+    def from_root(self) -> bool:
+        return True
+
+    @property
+    def field(self) -> tuple[str, ...]:
+        return self.condition.field
+
+    def holds(self, node: Any, root: Any) -> bool:
+        return self.result
+
+
+def _bind_root(
+    conditions: Sequence[Condition], tree: Any
+) -> list[Condition | _Constant]:
+    """Replace each root condition with its answer for `tree`."""
+    bound: list[Condition | _Constant] = []
+    for condition in conditions:
+        if condition.from_root:
+            bound.append(_Constant(condition.holds(tree, tree), condition))
+        else:
+            bound.append(condition)
+    return bound
+
+
 def _first_failed(
-    checks: Sequence[Condition], node: Any, root: Any
-) -> Condition | None:
+    checks: Sequence[Condition | _Constant], node: Any, root: Any
+) -> Condition | _Constant | None:
     for condition in checks:
         if not condition.holds(node, root):
             return condition

@@ -25,6 +25,7 @@ class CompiledText:
     min_length: int
     placeholders: bool
     allow: tuple[Any, ...]
+    value_group: int
 
 
 def compile_re2(pattern: str, *, ignore_case: bool = False) -> Any:
@@ -56,15 +57,17 @@ class TextMatcher:
         match = rule.match
         placeholders = bool(match.get("placeholders", rule.secret))
         allow = tuple(compile_re2(pattern) for pattern in match.get("allow", ()))
+        pattern = compile_re2(
+            match["pattern"], ignore_case=match.get("ignore-case", False)
+        )
         self._compiled[(str(rule.source), rule.id)] = CompiledText(
-            pattern=compile_re2(
-                match["pattern"], ignore_case=match.get("ignore-case", False)
-            ),
+            pattern=pattern,
             keywords=tuple(keyword.lower() for keyword in match.get("keywords", ())),
             entropy=float(match.get("entropy", 0.0)),
             min_length=int(match.get("min-length", 1)),
             placeholders=placeholders,
             allow=allow,
+            value_group=_value_group(pattern),
         )
 
     def _get(self, rule: Rule) -> CompiledText:
@@ -79,7 +82,7 @@ class TextMatcher:
             return
 
         for match in compiled.pattern.finditer(target.text):
-            group = _value_group(match)
+            group = compiled.value_group
             value = match.group(group)
             if value is None or not self._accepts(compiled, value):
                 continue
@@ -106,6 +109,6 @@ class TextMatcher:
         return not any(pattern.search(value) for pattern in compiled.allow)
 
 
-def _value_group(match: Any) -> int:
+def _value_group(pattern: Any) -> int:
     """Return the number of the group named `value`, else 0 (the whole match)."""
-    return int(match.re.groupindex.get("value", 0))
+    return int(pattern.groupindex.get("value", 0))

@@ -18,6 +18,10 @@ REPORTERS: dict[str, str] = {
     "text": "apiguard.report.text",
     "json": "apiguard.report.json",
     "sarif": "apiguard.report.sarif",
+    "github": "apiguard.report.github",
+    "gitlab-codequality": "apiguard.report.gitlab_codequality",
+    "gitlab-sast": "apiguard.report.gitlab_sast",
+    "junit": "apiguard.report.junit",
 }
 
 

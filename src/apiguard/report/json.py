@@ -23,6 +23,7 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         "findings": [_finding(asdict(finding)) for finding in result.findings],
         "notifications": [asdict(note) for note in result.notifications],
         "suppressedCount": len(result.suppressed),
+        "baselinedCount": len(result.baselined),
     }
     if result.show_suppressed:
         document["suppressed"] = [_finding(asdict(f)) for f in result.suppressed]

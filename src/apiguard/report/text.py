@@ -59,6 +59,8 @@ def summary(result: ScanResult) -> str:
         line += f"; {problems} problem{'s' if problems != 1 else ''} with the scan"
     if result.suppressed:
         line += f"; {len(result.suppressed)} suppressed"
+    if result.baselined:
+        line += f"; {len(result.baselined)} in the baseline, not shown"
     if not result.trusted:
         line += " (incomplete: see the errors above)"
     return f"{line}; {result.duration_seconds:.2f}s"

@@ -159,7 +159,7 @@ def test_invalid_jsonpath_is_rule_error(tmp_path: Path) -> None:
         "match: {type: query, select: '$.[[['}\nmessage: m\nhelp: h\nremediation: r\n"
     )
     with pytest.raises(
-        RuleError, match="bad-path.yaml: rule 'bad-path': field 'match/select'"
+        RuleError, match=r"bad-path\.yaml: rule 'bad-path': field 'match/select'"
     ):
         load_rule_file(path)
 
