@@ -17,9 +17,8 @@ from apiguard.target import ScanTarget, format_message, make_finding
 def _plugin_classes() -> dict[str, type[Any]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    return {
-        cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()
-    }
+    classes: list[type[Any]] = list(get_mapping_from_secret_type_to_class().values())
+    return {cls.__name__: cls for cls in classes}
 
 
 @cache
