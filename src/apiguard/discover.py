@@ -39,7 +39,7 @@ class Discovery:
 
 
 def git_toplevel(directory: Path) -> Path | None:
-    """Return the top of the git work tree that holds `directory`, if any."""
+    """Return the top of the git work tree that contains `directory`, if any."""
     try:
         completed = subprocess.run(
             ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
@@ -57,7 +57,7 @@ def git_toplevel(directory: Path) -> Path | None:
 def choose_root(paths: Sequence[Path]) -> Path:
     """Return the folder that finding paths are relative to.
 
-    It is the git work tree that holds all the paths, or else their deepest
+    It is the git work tree that contains all the paths, or else their deepest
     common folder.
     """
     folders = [(path if path.is_dir() else path.parent).resolve() for path in paths]

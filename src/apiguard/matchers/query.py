@@ -182,7 +182,7 @@ class QueryMatcher:
         parsed: ParsedDocument,
         tree: Any,
     ) -> Iterator[Finding]:
-        # A condition on the root gives one answer for the whole tree: test
+        # A condition on the root has one result for the whole tree, so test
         # it once, not once per selected node.
         where = _bind_root(query.where, tree)
         checks = _bind_root(query.checks, tree)
@@ -261,7 +261,7 @@ class _Constant:
 def _bind_root(
     conditions: Sequence[Condition], tree: Any
 ) -> list[Condition | _Constant]:
-    """Replace each root condition with its answer for `tree`."""
+    """Replace each root condition with its result for `tree`."""
     bound: list[Condition | _Constant] = []
     for condition in conditions:
         if condition.from_root:
