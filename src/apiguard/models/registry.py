@@ -50,6 +50,26 @@ def build_openapi(
     return model
 
 
+def build_routes(
+    parsed: ParsedDocument, target: ScanTarget, root: Path, note: NoteAdder
+) -> dict[str, Any]:
+    from apiguard.models.routes import build_route_model
+
+    siblings = [
+        other.document.data for other in target.documents if other.kind == parsed.kind
+    ]
+    return build_route_model(parsed.kind, parsed.document.data, siblings)
+
+
 MODELS: dict[str, ModelBuilder] = {
     "openapi": build_openapi,
+    "kubernetes": build_routes,
+    "kong": build_routes,
+    "cloudformation": build_routes,
+    "terraform": build_routes,
+    "serverless": build_routes,
+    "nginx": build_routes,
+    "compose": build_routes,
+    "envoy": build_routes,
+    "traefik": build_routes,
 }
