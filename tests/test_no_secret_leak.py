@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 import string
 import subprocess
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -266,6 +268,18 @@ def _planters() -> dict[str, Callable[[], Plant]]:
             random_text(ALNUM, 20),
         ),
         "kubernetes-secret-literal-data": _plant_kubernetes_secret,
+        "kong-consumer-inline-credential": _plant_line(
+            "kong/kong.yaml",
+            "_format_version: '3.0'\nconsumers:\n  - username: mobile\n"
+            "    keyauth_credentials:\n      - key: {}",
+            random_text(ALNUM, 24),
+        ),
+        "compose-env-literal-secret": _plant_line(
+            "compose.yaml",
+            "services:\n  api:\n    image: example/api\n"
+            "    environment:\n      JWT_SECRET: {}",
+            random_text(ALNUM, 24),
+        ),
     }
 
 
@@ -434,3 +448,129 @@ def test_two_secrets_on_one_line(tmp_path: Path) -> None:
     assert "secret-stripe-key" in run.fired
     assert password not in run.stdout
     assert stripe_key not in run.stdout
+
+
+# Problem messages quote what they fail on: a duplicate key, a value that the
+# OpenAPI schema rejects, a rule's error. None of them may show a secret,
+# whether a secret rule found it or not. These runs use the forked command
+# line of tests/hostile, which keeps a monkeypatched hook.
+
+
+@dataclass(frozen=True)
+class ErrorPlant:
+    files: dict[str, str]
+    secret: str
+    expect: str
+    """A notification code or rule id that the output must show."""
+    args: tuple[str, ...] = ()
+
+
+def _openapi_spec(body: str) -> str:
+    return "openapi: 3.0.3\ninfo: {title: Orders, version: '1'}\n" + body
+
+
+@cache
+def _error_plants() -> dict[str, ErrorPlant]:
+    token = "ghp_" + random_text(ALNUM, 36)
+    word = random_text(ALNUM, 24)
+    password = random_text(ALNUM, 20)
+    operation = "      responses: {'200': {description: ok}}\n"
+    enum_paths = (
+        "paths:\n  /a:\n    get:\n      parameters:\n"
+        f"        - {{name: q, in: {word}}}\n{operation}"
+    )
+    operation_ids = (
+        f"paths:\n  /a:\n    get:\n      operationId: {word}\n{operation}"
+        f"    put:\n      operationId: {word}\n{operation}"
+    )
+    servers = (
+        f"paths: {{}}\nservers:\n  - url: http://deploy:{password}@api.acme-corp.io\n"
+    )
+    suppressed = (
+        "url: http://orders.acme-corp.io  "
+        f"# apiguard: ignore[config-http-url] was {token}\n"
+    )
+    return {
+        "parse-error-yaml": ErrorPlant(
+            {"broken.yaml": f"token: {token}\nlist: [unclosed\n"}, token, "parse-error"
+        ),
+        "parse-error-tag": ErrorPlant(
+            {"broken.yaml": f"a: !{token}!x value\n"}, token, "parse-error"
+        ),
+        "parse-error-json": ErrorPlant(
+            {"broken.json": f'{{"token": "{token}",}}'}, token, "parse-error"
+        ),
+        "duplicate-key": ErrorPlant(
+            {"dup.yaml": f"{token}: 1\n{token}: 2\n"}, token, "duplicate-key"
+        ),
+        "duplicate-key-json": ErrorPlant(
+            {"dup.json": f'{{"{token}": 1, "{token}": 2}}'}, token, "duplicate-key"
+        ),
+        "openapi-bad-value": ErrorPlant(
+            {"api.yaml": _openapi_spec(f"paths:\n  /a: {token}\n")},
+            token,
+            "invalid-openapi",
+        ),
+        "openapi-bad-value-unflagged": ErrorPlant(
+            {"api.yaml": _openapi_spec(f"paths:\n  /a: {word}\n")},
+            word,
+            "invalid-openapi",
+        ),
+        "openapi-bad-enum": ErrorPlant(
+            {"api.yaml": _openapi_spec(enum_paths)}, word, "invalid-openapi"
+        ),
+        "openapi-duplicate-operation-id": ErrorPlant(
+            {"api.yaml": _openapi_spec(operation_ids)}, word, "invalid-openapi"
+        ),
+        "server-url-password": ErrorPlant(
+            {"api.yaml": _openapi_spec(servers)}, password, "openapi-server-http"
+        ),
+        "suppression-reason": ErrorPlant(
+            {"app.yaml": suppressed}, token, "config-http-url", ("--show-suppressed",)
+        ),
+        "rule-failed": ErrorPlant(
+            {"app.yaml": f"url: http://x.acme-corp.io/{token}\n"}, token, "rule-failed"
+        ),
+    }
+
+
+def _fail_on_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make config-http-url raise an error that quotes the file's GitHub token."""
+    from apiguard.matchers.text import TextMatcher
+
+    run = TextMatcher.run
+
+    def failing(self: TextMatcher, rule: Any, target: Any) -> Any:
+        token = re.search(r"ghp_[A-Za-z0-9]+", target.text)
+        if rule.id == "config-http-url" and token is not None:
+            raise ValueError(f"cannot handle {token.group(0)}")
+        return run(self, rule, target)
+
+    monkeypatch.setattr(TextMatcher, "run", failing)
+
+
+@pytest.mark.parametrize("run_name", sorted(RUNS))
+@pytest.mark.parametrize("plant_name", sorted(_error_plants()))
+def test_secret_not_in_problem_messages(
+    plant_name: str,
+    run_name: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hostile.support import run_cli, write_files
+
+    plant = _error_plants()[plant_name]
+    if plant_name == "rule-failed":
+        _fail_on_tokens(monkeypatch)
+    folder = tmp_path / "repo"
+    write_files(folder, {path: text.encode() for path, text in plant.files.items()})
+
+    run = run_cli(["scan", str(folder), *RUNS[run_name], *plant.args], cwd=tmp_path)
+
+    assert run.exit_code in (0, 1, 2)
+    assert "Traceback" not in run.stderr
+    assert plant.expect in run.stdout
+    assert plant.secret not in run.stdout
+    assert plant.secret not in run.stderr
+    assert _shown_pieces(plant.secret, run.stdout) == []
+    assert _shown_pieces(plant.secret, run.stderr) == []

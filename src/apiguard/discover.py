@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 
 _ALWAYS_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
 
+# Git runs the command that a repository's core.fsmonitor names when it lists
+# files. A scanned folder's .git/config is untrusted input, so the hook is
+# turned off on the command line, where it overrides every config file.
+_GIT = ("git", "-c", "core.fsmonitor=false")
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -42,7 +47,7 @@ def git_toplevel(directory: Path) -> Path | None:
     """Return the top of the git work tree that contains `directory`, if any."""
     try:
         completed = subprocess.run(
-            ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
+            [*_GIT, "-C", str(directory), "rev-parse", "--show-toplevel"],
             capture_output=True,
             text=True,
             check=False,
@@ -90,7 +95,7 @@ class Excludes:
         absolute = Path(os.path.abspath(file))
         for base, spec in self._groups:
             try:
-                relative = absolute.relative_to(base).as_posix()
+                relative = text_path(absolute.relative_to(base).as_posix())
             except ValueError:
                 continue
             if spec.match_file(relative):
@@ -128,12 +133,26 @@ def discover(
     return Discovery(candidates, notifications)
 
 
+def text_path(path: str) -> str:
+    """Return `path` with each byte of a name that is not UTF-8 as a `\\xNN` escape.
+
+    POSIX file names are bytes, and Python keeps the bytes that are not UTF-8
+    as lone surrogates, which no report, terminal or pattern matcher can
+    encode.
+    """
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = path.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def _relative(file: Path, root: Path) -> str:
     absolute = Path(os.path.abspath(file))
     try:
-        return absolute.relative_to(root).as_posix()
+        return text_path(absolute.relative_to(root).as_posix())
     except ValueError:
-        return absolute.as_posix()
+        return text_path(absolute.as_posix())
 
 
 def _files_below(path: Path, notifications: list[Notification]) -> Iterator[Path]:
@@ -150,7 +169,7 @@ def _files_below(path: Path, notifications: list[Notification]) -> Iterator[Path
 def _git_files(directory: Path, top: Path) -> Iterator[Path]:
     completed = subprocess.run(
         [
-            "git",
+            *_GIT,
             "-C",
             str(directory),
             "ls-files",
@@ -187,7 +206,7 @@ def _walk(directory: Path, notifications: list[Notification]) -> Iterator[Path]:
                 message=(
                     f"cannot list directory: {error.strerror}; check its permissions"
                 ),
-                path=str(error.filename),
+                path=text_path(str(error.filename)),
             )
         )
 

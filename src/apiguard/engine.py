@@ -6,16 +6,17 @@ import logging
 import os
 import stat
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
 import pathspec
 
 from apiguard.classify import TEXT_KIND, classify
-from apiguard.discover import Candidate, Excludes, choose_root, discover
+from apiguard.discover import Candidate, Excludes, choose_root, discover, text_path
 from apiguard.findings import Finding, Notification, Region
 from apiguard.load import (
     JSON_SUFFIXES,
@@ -25,8 +26,15 @@ from apiguard.load import (
     parse_json,
     parse_yaml,
 )
+from apiguard.load_config import (
+    CONFIG_KINDS,
+    SYNTAX_NAMES,
+    config_syntax,
+    parse_config,
+)
 from apiguard.result import ScanResult
 from apiguard.rules import Rule
+from apiguard.secrets import redact_in
 from apiguard.suppress import apply_suppressions, find_suppressions
 from apiguard.target import ParsedDocument, ScanTarget, redact_snippets
 from apiguard.text import BinaryContent, decode
@@ -241,7 +249,11 @@ def _evaluate(
     applicable = [rule for rule in rules if _path_applies(rule, target.relpath)]
 
     suffix = target.path.suffix.lower()
-    if suffix in YAML_SUFFIXES | JSON_SUFFIXES and _needs_parsing(applicable):
+    config = config_syntax(target.relpath, target.text)
+    if config is not None and _needs_kind(applicable, config):
+        target.documents = _parse(target, config, note)
+        _add_models(target, applicable, root, options, note)
+    elif suffix in YAML_SUFFIXES | JSON_SUFFIXES and _needs_parsing(applicable):
         target.documents = _parse(target, suffix, note)
         _add_models(target, applicable, root, options, note)
 
@@ -264,7 +276,36 @@ def _evaluate(
         outcome.suppressed = split.suppressed
         outcome.notifications.extend(split.notifications)
     outcome.findings = findings
+    _hide_found_secrets(target, outcome)
     outcome.scanned = True
+
+
+def _hide_found_secrets(target: ScanTarget, outcome: FileOutcome) -> None:
+    """Redact every secret that a rule found in the file from every message.
+
+    Snippets hide them already, but messages quote values too: a server URL
+    with a password in it, a duplicate key, a rule's error, a suppression's
+    reason.
+    """
+    if not target.secrets:
+        return
+    secrets = sorted({secret for _, secret in target.secrets}, key=len, reverse=True)
+
+    def hide(text: str) -> str:
+        for secret in secrets:
+            text = redact_in(text, secret)
+        return text
+
+    def hide_in_finding(finding: Finding) -> Finding:
+        reason = None if finding.suppression is None else hide(finding.suppression)
+        return replace(finding, message=hide(finding.message), suppression=reason)
+
+    outcome.findings = [hide_in_finding(finding) for finding in outcome.findings]
+    outcome.suppressed = [hide_in_finding(finding) for finding in outcome.suppressed]
+    outcome.notifications = [
+        replace(notification, message=hide(notification.message))
+        for notification in outcome.notifications
+    ]
 
 
 NoteAdder = Callable[..., None]
@@ -301,7 +342,8 @@ def _read_text(
                 note(
                     "symlink-outside-root",
                     "warning",
-                    f"not scanned: symbolic link to {target}, outside the scan root",
+                    f"not scanned: symbolic link to {text_path(str(target))}, "
+                    "outside the scan root",
                 )
                 return None
         status = path.stat()
@@ -369,10 +411,19 @@ def _needs_parsing(rules: Sequence[Rule]) -> bool:
     )
 
 
+def _needs_kind(rules: Sequence[Rule], kind: str) -> bool:
+    """Return whether some rule runs on, or skips, documents of `kind`."""
+    return any(kind in rule.kinds or kind in rule.exclude_kinds for rule in rules)
+
+
 def _parse(target: ScanTarget, suffix: str, note: NoteAdder) -> list[ParsedDocument]:
+    """Parse by suffix (`.json`, else YAML), or as the config kind `suffix` names."""
     syntax = "json" if suffix in JSON_SUFFIXES else "yaml"
-    if syntax == "json":
-        results: list[Document | ParseProblem] = [parse_json(target.text)]
+    if suffix in CONFIG_KINDS:
+        syntax = suffix
+        results: list[Document | ParseProblem] = parse_config(suffix, target.text)
+    elif syntax == "json":
+        results = [parse_json(target.text)]
     else:
         results = list(parse_yaml(target.text))
 
@@ -385,7 +436,7 @@ def _parse(target: ScanTarget, suffix: str, note: NoteAdder) -> list[ParsedDocum
             note(
                 "parse-error",
                 "warning",
-                f"invalid {syntax.upper()}: {item.message}; only text rules ran "
+                f"invalid {SYNTAX_NAMES[syntax]}: {item.message}; only text rules ran "
                 "on this file",
                 region,
             )
@@ -445,7 +496,15 @@ def _run_rule(rule: Rule, target: ScanTarget, note: NoteAdder) -> list[Finding]:
     try:
         return list(MATCHERS[rule.match_type].run(rule, target))
     except (ValueError, TypeError, KeyError, IndexError, RecursionError) as error:
-        log.debug("rule %s failed on %s", rule.id, target.relpath, exc_info=True)
+        # The traceback goes without the error's text, which can quote the
+        # file; the notification's text is redacted once all rules ran.
+        log.debug(
+            "rule %s failed on %s (%s):\n%s",
+            rule.id,
+            target.relpath,
+            type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
         note(
             "rule-failed",
             "error",

@@ -64,6 +64,16 @@ _BASE64 = re2.compile(
 )
 
 
+# The patterns above as alternatives of one, so that a value takes one RE2
+# search instead of five. Each keeps its own flags inside its group.
+_ANY_PLACEHOLDER = re2.compile(
+    "|".join(
+        f"(?:{pattern.pattern})"
+        for pattern in (_ENV_NAME, _SECRET_NAME, _REFERENCE, _STORE_REFERENCE, _SAMPLE)
+    )
+)
+
+
 def shannon_entropy(value: str) -> float:
     """Return the Shannon entropy of `value` in bits per character."""
     if not value:
@@ -91,10 +101,7 @@ def _is_plain_placeholder(value: str) -> bool:
         return True
     if len(set(stripped)) <= 2:
         return True
-    return any(
-        pattern.search(stripped) is not None
-        for pattern in (_ENV_NAME, _SECRET_NAME, _REFERENCE, _STORE_REFERENCE, _SAMPLE)
-    )
+    return _ANY_PLACEHOLDER.search(stripped) is not None
 
 
 def _decode_base64_text(value: str) -> str | None:
@@ -125,6 +132,6 @@ def redact(value: str) -> str:
 
 def redact_in(text: str, secret: str) -> str:
     """Replace every occurrence of `secret` in `text` with its redacted form."""
-    if not secret:
+    if not secret or secret not in text:
         return text
     return text.replace(secret, redact(secret))

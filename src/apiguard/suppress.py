@@ -60,8 +60,11 @@ def find_suppressions(target: ScanTarget) -> list[Suppression]:
     found: list[Suppression] = []
     if _MARKER in target.text:
         found.extend(_comment_suppressions(target))
-    for parsed in target.documents:
-        found.extend(_document_suppressions(parsed.document))
+    # A document key is written out in the text, or spelled with escapes,
+    # which need a backslash; without either, no document needs a walk.
+    if DOCUMENT_KEY in target.text or "\\" in target.text:
+        for parsed in target.documents:
+            found.extend(_document_suppressions(parsed.document))
     return found
 
 

@@ -48,6 +48,15 @@ class ScanTarget:
     def lower_text(self) -> str:
         return self.text.lower()
 
+    @cached_property
+    def ascii_bytes(self) -> bytes | None:
+        """The text encoded as bytes when it is ASCII, else None.
+
+        In ASCII text a byte offset equals a character offset, so patterns can
+        search the bytes and their match offsets index `text` directly.
+        """
+        return self.text.encode("ascii") if self.text.isascii() else None
+
     @property
     def kinds(self) -> set[str]:
         return {parsed.kind for parsed in self.documents}
@@ -61,7 +70,11 @@ class ScanTarget:
         line_number = region.start_line
         line = self.lines.line_text(line_number)
         for secret_region, secret in self.secrets:
-            line = _mask_line(line, line_number, secret_region, secret)
+            # The same test as in _mask_line, done here first because a file
+            # can hold thousands of secrets and most are on other lines.
+            covers = secret_region.start_line <= line_number <= secret_region.end_line
+            if covers or secret in line:
+                line = _mask_line(line, line_number, secret_region, secret)
         if len(line) > MAX_SNIPPET:
             start = max(0, region.start_column - 1 - MAX_SNIPPET // 2)
             line = line[start : start + MAX_SNIPPET]

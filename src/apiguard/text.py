@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import codecs
 from dataclasses import dataclass
+from itertools import accumulate
 
 import re2
 
@@ -59,7 +60,16 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         self._starts = [0]
-        self._starts.extend(match.end() for match in _LINE_BREAK.finditer(text))
+        # The line that line_text returned last, as (line number, text).
+        self._last_line = (0, "")
+        if "\r" in text:
+            self._starts.extend(match.end() for match in _LINE_BREAK.finditer(text))
+        else:
+            # LF only: the start offsets are running sums of the line lengths,
+            # which str.split and accumulate compute in C, unlike one RE2
+            # match object per line.
+            lengths = (len(line) + 1 for line in text.split("\n")[:-1])
+            self._starts.extend(accumulate(lengths))
 
     @property
     def line_count(self) -> int:
@@ -77,12 +87,21 @@ class LineIndex:
         return Region(start_line, start_column, end_line, end_column)
 
     def line_text(self, line: int) -> str:
-        """Return a line without its line break; '' past the end."""
+        """Return a line without its line break; '' past the end.
+
+        The last line returned is kept: each finding on one long line (a
+        minified file) asks for it, and copying it each time would make the
+        work grow with the square of the line's length.
+        """
+        if line == self._last_line[0]:
+            return self._last_line[1]
         if not 1 <= line <= len(self._starts):
             return ""
         start = self._starts[line - 1]
         end = self._starts[line] if line < len(self._starts) else len(self.text)
-        return self.text[start:end].rstrip("\r\n")
+        text = self.text[start:end].rstrip("\r\n")
+        self._last_line = (line, text)
+        return text
 
     def line_start(self, line: int) -> int:
         return self._starts[line - 1]

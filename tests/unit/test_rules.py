@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from apiguard.errors import RuleError
-from apiguard.rules import load_rule_file, load_rules
+from apiguard.rules import builtin_rules_dir, load_rule_file, load_rules, rule_files
 
 VALID = """\
 id: {id}
@@ -110,3 +110,13 @@ def test_python_tag_not_executed(tmp_path: Path) -> None:
 def test_missing_rule_directory(tmp_path: Path) -> None:
     with pytest.raises(RuleError, match="rule directory not found"):
         load_rules([tmp_path / "nope"], builtin=False)
+
+
+def test_builtin_rule_files_pass_checks() -> None:
+    # At run time built-in rules skip the schema check and the compile check,
+    # so every built-in rule file must pass both here.
+    paths = rule_files(builtin_rules_dir())
+    assert len(paths) >= 40
+    for path in paths:
+        rule = load_rule_file(path, builtin=False)
+        assert rule.id == path.stem

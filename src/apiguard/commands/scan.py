@@ -109,6 +109,8 @@ def scan(
     def run() -> int:
         setup = prepare_scan(paths, scan_settings)
         result = _run_scan(setup, diff_base, staged, revision_range)
+        result.findings = setup.config.adjust_severities(result.findings)
+        result.suppressed = setup.config.adjust_severities(result.suppressed)
         if baseline_path is not None:
             _apply_baseline(result, baseline_path)
         result.command_line = ["apiguard", *sys.argv[1:]]

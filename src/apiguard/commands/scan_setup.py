@@ -5,6 +5,7 @@ into a ready scan."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +20,11 @@ from apiguard.errors import UsageError
 if TYPE_CHECKING:
     from apiguard.config import Config
     from apiguard.engine import ScanOptions
+    from apiguard.findings import Severity
     from apiguard.rules import Rule
+    from apiguard.ruleset import RuleSet
+
+log = logging.getLogger(__name__)
 
 # A scan shorter than this shows no progress bar.
 PROGRESS_DELAY_SECONDS = 0.5
@@ -36,6 +41,14 @@ _OPTIONS = [
     ),
     click.option(
         "--no-builtin-rules", is_flag=True, help="Load only the --rules folders."
+    ),
+    click.option(
+        "--pack",
+        "packs",
+        multiple=True,
+        metavar="NAME",
+        help="Rule pack to choose the rules from, in place of the configuration's "
+        "extends; repeat it for several. Default: recommended.",
     ),
     click.option(
         "--select",
@@ -104,6 +117,7 @@ class ScanSettings:
 
     rule_dirs: tuple[Path, ...] = ()
     no_builtin_rules: bool = False
+    packs: tuple[str, ...] = ()
     selected: tuple[str, ...] = ()
     config_path: Path | None = None
     exclude: tuple[str, ...] = ()
@@ -130,7 +144,7 @@ def prepare_scan(paths: Sequence[Path], settings: ScanSettings) -> ScanSetup:
     from apiguard.config import find_config, load_config
     from apiguard.discover import choose_root
     from apiguard.engine import DEFAULT_MAX_FILE_SIZE, ScanOptions
-    from apiguard.rules import load_rules
+    from apiguard.ruleset import load_rule_set
 
     targets = list(paths) or [Path(".")]
     for target in targets:
@@ -140,8 +154,9 @@ def prepare_scan(paths: Sequence[Path], settings: ScanSettings) -> ScanSetup:
     config = load_config(settings.config_path or find_config(scan_root))
 
     builtin = config.builtin_rules and not settings.no_builtin_rules
-    rules = load_rules([*config.rule_dirs, *settings.rule_dirs], builtin=builtin)
-    rules = select_rules(config.apply(rules), settings.selected)
+    rule_set = load_rule_set([*config.rule_dirs, *settings.rule_dirs], builtin=builtin)
+    chosen = choose_pack_rules(rule_set, config, settings)
+    rules = select_rules(config.apply(rule_set.rules, chosen), settings.selected)
     options = ScanOptions(
         max_file_size=settings.max_file_size
         or config.max_file_size
@@ -153,6 +168,36 @@ def prepare_scan(paths: Sequence[Path], settings: ScanSettings) -> ScanSetup:
         config_dir=config.source.parent if config.source else None,
     )
     return ScanSetup(targets, scan_root, config, rules, options)
+
+
+def choose_pack_rules(
+    rule_set: RuleSet, config: Config, settings: ScanSettings
+) -> dict[str, Severity | None]:
+    """Return the rules that the packs choose; `--select` adds the rules it names.
+
+    The packs are those of `--pack`, else the configuration's `extends`, else
+    the default pack.
+    """
+    from apiguard.errors import ConfigError
+    from apiguard.rulepacks import DEFAULT_PACK, choose_rules, unknown_packs
+
+    names = settings.packs or config.extends or (DEFAULT_PACK,)
+    unknown = ", ".join(unknown_packs(names, rule_set.packs))
+    if unknown:
+        known = ", ".join(sorted(rule_set.packs))
+        if settings.packs:
+            raise UsageError(f"--pack: unknown pack {unknown}; known packs: {known}")
+        raise ConfigError(
+            f"{config.source}: key 'extends': unknown pack {unknown}; "
+            f"known packs: {known}"
+        )
+    chosen = choose_rules(rule_set.rules, rule_set.packs, names)
+    for rule_id in settings.selected:
+        chosen.setdefault(rule_id, None)
+    builtin_ids = {rule.id for rule in rule_set.rules if rule.builtin}
+    if builtin_ids and builtin_ids.isdisjoint(chosen):
+        log.warning("no built-in rule runs: pack %s includes none", ", ".join(names))
+    return chosen
 
 
 def select_rules(rules: list[Rule], selected: Sequence[str]) -> list[Rule]:

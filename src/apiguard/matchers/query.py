@@ -12,8 +12,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
-
 from apiguard.findings import Finding, Region
 from apiguard.load import Document, Pointer
 from apiguard.matchers.text import compile_re2
@@ -124,6 +122,8 @@ def _compile_condition(raw: Mapping[str, Any], where: str) -> Condition:
     if operator in ("pattern", "not-pattern"):
         argument = compile_re2(str(argument))
     elif operator == "schema":
+        import jsonschema
+
         try:
             jsonschema.Draft202012Validator.check_schema(argument)
         except jsonschema.SchemaError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import re2
@@ -41,12 +42,39 @@ def compile_re2(pattern: str, *, ignore_case: bool = False) -> Any:
         ) from error
 
 
+def finditer(pattern: Any, target: ScanTarget) -> Iterator[Any]:
+    """Yield the matches of an RE2 pattern in the file's text.
+
+    Match offsets are character offsets into `target.text`, but a match's
+    groups may be bytes, so read matched text through its offsets. ASCII text
+    is searched as bytes because the RE2 wrapper converts each match's byte
+    offsets to character offsets when it searches a str, at a cost per match.
+    """
+    data = target.ascii_bytes
+    matches: Iterator[Any] = pattern.finditer(target.text if data is None else data)
+    return matches
+
+
 def has_keyword(target: ScanTarget, keywords: tuple[str, ...]) -> bool:
-    """Return whether the file contains any keyword (case-insensitive)."""
+    """Return whether the file contains any keyword (case-insensitive).
+
+    Several ASCII keywords in an ASCII file are looked for in one RE2 pass
+    instead of one pass per keyword; ASCII case folding makes both the same.
+    """
     if not keywords:
         return True
+    data = target.ascii_bytes
+    if len(keywords) > 1 and data is not None and all(k.isascii() for k in keywords):
+        return _keyword_pattern(keywords).search(data) is not None
     text = target.lower_text
     return any(keyword in text for keyword in keywords)
+
+
+@cache
+def _keyword_pattern(keywords: tuple[str, ...]) -> Any:
+    return compile_re2(
+        "|".join(re2.escape(keyword) for keyword in keywords), ignore_case=True
+    )
 
 
 class TextMatcher:
@@ -81,14 +109,17 @@ class TextMatcher:
         if not has_keyword(target, compiled.keywords):
             return
 
-        for match in compiled.pattern.finditer(target.text):
-            group = compiled.value_group
-            value = match.group(group)
-            if value is None or not self._accepts(compiled, value):
-                continue
+        text = target.text
+        group = compiled.value_group
+        for match in finditer(compiled.pattern, target):
             start, end = match.span(group)
+            if start < 0:
+                continue
+            value = text[start:end]
+            if not self._accepts(compiled, value):
+                continue
             region = target.lines.region(start, end)
-            values = {"match": match.group(0), "value": value}
+            values = {"match": text[match.start() : match.end()], "value": value}
             yield make_finding(
                 rule,
                 target,

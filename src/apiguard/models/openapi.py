@@ -383,6 +383,10 @@ class _Resolver:
             return False
         if target in self.failed_files:
             reason = "it could not be read"
+        elif target.exists() and not target.is_file():
+            # Reading a FIFO would block the scan; a folder has no content.
+            self.failed_files.add(target)
+            reason = "it is not a regular file"
         else:
             try:
                 self.files[target] = self.load_file(target)
