@@ -39,6 +39,9 @@ class ScanTarget:
     documents: list[ParsedDocument] = field(default_factory=list)
     secrets: list[tuple[Region, str]] = field(default_factory=list)
     """Secrets the rules found so far, with where they stand."""
+    _data_by_kind: dict[str, list[Any]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @cached_property
     def lines(self) -> LineIndex:
@@ -60,6 +63,19 @@ class ScanTarget:
     @property
     def kinds(self) -> set[str]:
         return {parsed.kind for parsed in self.documents}
+
+    def data_of_kind(self, kind: str) -> list[Any]:
+        """Return the data of every document of `kind`, in file order.
+
+        The list is built once per kind: each document of a long stream asks
+        for it, and building it each time would cost the square of the
+        stream's length.
+        """
+        found = self._data_by_kind.get(kind)
+        if found is None:
+            found = [p.document.data for p in self.documents if p.kind == kind]
+            self._data_by_kind[kind] = found
+        return found
 
     def snippet(self, region: Region) -> str:
         """Return the region's first line, with every known secret redacted.

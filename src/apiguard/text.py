@@ -90,8 +90,8 @@ class LineIndex:
         """Return a line without its line break; '' past the end.
 
         The last line returned is kept: each finding on one long line (a
-        minified file) asks for it, and copying it each time would make the
-        work grow with the square of the line's length.
+        minified file) reads it, and copying it each time would make the work
+        grow with the square of the line's length.
         """
         if line == self._last_line[0]:
             return self._last_line[1]

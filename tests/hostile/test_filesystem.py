@@ -2,7 +2,7 @@
 
 The tests run as root, so a file is made unreadable by other means: a FIFO,
 a socket, or a read that a monkeypatched hook fails (the forked run inherits
-the patch). Where the user nobody can run the interpreter, one test also
+the patch). Where the user `nobody` can run the interpreter, one test also
 drops to that user.
 """
 
@@ -461,7 +461,7 @@ def test_repository_hook_not_run_diff(mode: tuple[str, ...], tmp_path: Path) -> 
     (folder / "tracked.yaml").write_text("url: http://orders.acme-corp.io\n")
     git(folder, "add", "tracked.yaml")
 
-    run = run_cli(["scan", str(folder), *mode], cwd=folder)
+    run = run_cli(["scan", str(folder), *mode], cwd=tmp_path)
 
     assert run.exit_code in (0, 1)
     assert not marker.exists()

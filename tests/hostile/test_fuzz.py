@@ -27,7 +27,7 @@ from apiguard.text import BinaryContent, LineIndex, decode
 from sarif_schema import validate_sarif
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -126,3 +127,24 @@ def test_suppressions_linear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     assert len(result.suppressed) == count
     assert calls() <= 10 * count
+
+
+def _scan_seconds(folder: Path, documents: int) -> float:
+    """Return the CPU seconds of scanning one stream of `documents` manifests."""
+    manifest = "apiVersion: v1\nkind: Secret\ndata: {a: b}\n---\n"
+    path = folder / f"stream-{documents}.yaml"
+    path.write_text(manifest * documents)
+    rules = load_rules([], builtin=True)
+    started = time.process_time()
+    scan([path], rules, root=folder, options=ScanOptions(jobs=1))
+    return time.process_time() - started
+
+
+def test_document_stream_linear(tmp_path: Path) -> None:
+    # Four times the documents should cost about four times the CPU time;
+    # eight allows for noise, and quadratic work costs sixteen times.
+    _scan_seconds(tmp_path, 100)  # fills the caches that a first scan fills
+    small = _scan_seconds(tmp_path, 1500)
+    large = _scan_seconds(tmp_path, 6000)
+
+    assert large < 8 * small

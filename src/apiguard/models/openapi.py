@@ -358,7 +358,16 @@ class _Resolver:
         target = _resolve_path(base / relative)
         if target == self.path:
             return None, self.data
-        if target is None or not target.is_relative_to(self.root):
+        if target is None:
+            # A NUL character or a symbolic link loop in the path.
+            self.problems.add(
+                "warning",
+                f"$ref {ref!r} names no valid file path, not followed; fix the "
+                "file name",
+                place.source,
+            )
+            return None
+        if not target.is_relative_to(self.root):
             self.problems.add(
                 "warning",
                 f"$ref {ref!r} leaves the scan root, not followed; move the "

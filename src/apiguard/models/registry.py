@@ -55,9 +55,7 @@ def build_routes(
 ) -> dict[str, Any]:
     from apiguard.models.routes import build_route_model
 
-    siblings = [
-        other.document.data for other in target.documents if other.kind == parsed.kind
-    ]
+    siblings = target.data_of_kind(parsed.kind)
     return build_route_model(parsed.kind, parsed.document.data, siblings)
 
 
