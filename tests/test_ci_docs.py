@@ -35,6 +35,7 @@ EXPECTED_EXIT = {
     "apiguard baseline create . -o apiguard-baseline.json": 0,
     "apiguard scan . --baseline apiguard-baseline.json -f text": 0,
     "apiguard baseline update apiguard-baseline.json . --no-new": 0,
+    "apiguard scan . --cache-dir .apiguard-cache -f text": 1,
     "apiguard scan . --fail-on high -f gitlab-sast -o gl-sast-report.json "
     "-f gitlab-codequality -o gl-code-quality-report.json "
     "-f junit -o apiguard-junit.xml -f text": 0,

@@ -574,3 +574,34 @@ def test_secret_not_in_problem_messages(
     assert plant.secret not in run.stderr
     assert _shown_pieces(plant.secret, run.stdout) == []
     assert _shown_pieces(plant.secret, run.stderr) == []
+
+
+def test_cache_holds_no_secret(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    repo = _make_repo(tmp_path / "repo", "files")
+    cache = tmp_path / "cache"
+    env = {**os.environ, "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "apiguard", "scan", "-f", "json"]
+    runs = [
+        subprocess.run(
+            [*command, "--cache-dir", str(cache)],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        for _ in range(2)
+    ]
+
+    stored = "".join(path.read_text() for path in cache.rglob("*") if path.is_file())
+    assert stored
+    for rule_id, plant in _plants().items():
+        if _group(rule_id) != "files":
+            continue
+        assert plant.random_part not in stored, rule_id
+        assert _shown_pieces(plant.random_part, stored) == [], rule_id
+    fired = [_fired(run.stdout, "json") for run in runs]
+    assert fired[0] == fired[1]
+    assert {rule_id for rule_id in _plants() if _group(rule_id) == "files"} <= fired[1]

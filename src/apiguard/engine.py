@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 import pathspec
 
+from apiguard.cache import CachedOutcome, Reference, ScanCache
 from apiguard.classify import TEXT_KIND, classify
 from apiguard.discover import Candidate, Excludes, choose_root, discover, text_path
 from apiguard.findings import Finding, Notification, Region
@@ -61,6 +63,8 @@ class ScanOptions:
     config_exclude: tuple[str, ...] = ()
     """The configuration file's exclude patterns, relative to `config_dir`."""
     config_dir: Path | None = None
+    cache_dir: Path | None = None
+    """Folder of the content cache; None scans every file."""
 
 
 @dataclass
@@ -69,6 +73,9 @@ class FileOutcome:
     suppressed: list[Finding] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     scanned: bool = False
+    cache_key: str | None = None
+    references: list[Reference] = field(default_factory=list)
+    """Files that `$ref`s read, for the cache to check."""
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -89,8 +96,61 @@ def scan(
     discovery = discover(paths, root, excludes=_excludes(options, root))
     result = ScanResult(root=root, rules=list(rules))
     result.notifications.extend(discovery.notifications)
-    outcomes = _scan_all(discovery.candidates, rules, root, options, progress)
-    return _collect(result, outcomes, started)
+    candidates = discovery.candidates
+    if options.cache_dir is None:
+        outcomes = _scan_all(candidates, rules, root, options, None, progress)
+        return _collect(result, outcomes, started)
+
+    settings = {
+        "max_file_size": options.max_file_size,
+        "validate_specs": options.validate_specs,
+    }
+    cache = ScanCache.open(options.cache_dir, rules, settings)
+    hits, misses = _look_up(candidates, cache, root, options)
+    log.info("cache: %d of %d files unchanged", len(hits), len(candidates))
+    scanned = _scan_all(misses, rules, root, options, cache, progress)
+    return _collect(result, chain(hits, _stored(scanned, cache)), started)
+
+
+def _look_up(
+    candidates: list[Candidate], cache: ScanCache, root: Path, options: ScanOptions
+) -> tuple[list[FileOutcome], list[Candidate]]:
+    """Split candidates into outcomes found in the cache and files to scan.
+
+    A file that cannot be read here is left to the scan, which reports it.
+    """
+    hits: list[FileOutcome] = []
+    misses: list[Candidate] = []
+    for candidate in candidates:
+        data = _read_bytes(candidate, root, options, _ignore_note)
+        found = None
+        if data is not None:
+            found = cache.load(cache.key(candidate.relpath, data), root)
+        if found is None:
+            misses.append(candidate)
+            continue
+        hits.append(
+            FileOutcome(found.findings, found.suppressed, found.notifications, True)
+        )
+    return hits, misses
+
+
+def _ignore_note(*args: object, **kwargs: object) -> None:
+    return None
+
+
+def _stored(outcomes: Iterable[FileOutcome], cache: ScanCache) -> Iterator[FileOutcome]:
+    """Store each complete outcome in the cache as it passes."""
+    for outcome in outcomes:
+        complete = outcome.scanned and not any(
+            note.level == "error" for note in outcome.notifications
+        )
+        if complete and outcome.cache_key is not None:
+            cached = CachedOutcome(
+                outcome.findings, outcome.suppressed, outcome.notifications
+            )
+            cache.store(outcome.cache_key, cached, outcome.references)
+        yield outcome
 
 
 def scan_contents(
@@ -121,12 +181,14 @@ def scan_contents(
 
 
 def _excludes(options: ScanOptions, root: Path) -> Excludes:
-    return Excludes(
-        [
-            (root, options.exclude),
-            (options.config_dir or root, options.config_exclude),
-        ]
-    )
+    groups = [
+        (root, options.exclude),
+        (options.config_dir or root, options.config_exclude),
+    ]
+    if options.cache_dir is not None:
+        # A cache folder inside the scanned tree holds reports, not sources.
+        groups.append((options.cache_dir, ("*",)))
+    return Excludes(groups)
 
 
 def _collect(
@@ -156,13 +218,14 @@ def _scan_all(
     rules: Sequence[Rule],
     root: Path,
     options: ScanOptions,
+    cache: ScanCache | None,
     progress: ProgressCallback | None,
 ) -> Iterator[FileOutcome]:
     jobs = options.jobs or (os.cpu_count() or 1)
     total = len(candidates)
     if jobs == 1 or total < 2 or not _worth_workers(candidates):
         for done, candidate in enumerate(candidates, 1):
-            yield scan_file(candidate, rules, root, options)
+            yield scan_file(candidate, rules, root, options, cache)
             if progress:
                 progress(done, total)
         return
@@ -171,7 +234,7 @@ def _scan_all(
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         outcomes = pool.map(
             _scan_file_star,
-            [(candidate, rules, root, options) for candidate in candidates],
+            [(candidate, rules, root, options, cache) for candidate in candidates],
             chunksize=chunk,
         )
         for done, outcome in enumerate(outcomes, 1):
@@ -195,23 +258,37 @@ def _worth_workers(candidates: list[Candidate]) -> bool:
 
 
 def _scan_file_star(
-    arguments: tuple[Candidate, Sequence[Rule], Path, ScanOptions],
+    arguments: tuple[Candidate, Sequence[Rule], Path, ScanOptions, ScanCache | None],
 ) -> FileOutcome:
     return scan_file(*arguments)
 
 
 def scan_file(
-    candidate: Candidate, rules: Sequence[Rule], root: Path, options: ScanOptions
+    candidate: Candidate,
+    rules: Sequence[Rule],
+    root: Path,
+    options: ScanOptions,
+    cache: ScanCache | None = None,
 ) -> FileOutcome:
-    """Read, parse, classify and evaluate one file."""
+    """Read, parse, classify and evaluate one file.
+
+    With a cache, the outcome carries the key of the bytes read here, so
+    that a file changed since the look-up is stored under its new content.
+    """
     outcome = FileOutcome()
     note = _note_adder(outcome, candidate.relpath)
 
-    text = _read_text(candidate, root, options, note)
+    data = _read_bytes(candidate, root, options, note)
+    if data is None:
+        return outcome
+    if cache is not None:
+        outcome.cache_key = cache.key(candidate.relpath, data)
+    text = _decode_bytes(data, note)
     if text is None:
         return outcome
     target = ScanTarget(candidate.path, candidate.relpath, text)
     _evaluate(target, rules, root, options, outcome, note)
+    outcome.references = target.references
     return outcome
 
 
@@ -327,9 +404,9 @@ def _note_adder(outcome: FileOutcome, relpath: str) -> NoteAdder:
     return add
 
 
-def _read_text(
+def _read_bytes(
     candidate: Candidate, root: Path, options: ScanOptions, note: NoteAdder
-) -> str | None:
+) -> bytes | None:
     path = candidate.path
     try:
         if path.is_symlink():
@@ -352,12 +429,11 @@ def _read_text(
             return None
         if not _size_allowed(status.st_size, options, note):
             return None
-        data = path.read_bytes()
+        return path.read_bytes()
     except (OSError, RuntimeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         note("unreadable-file", "error", f"cannot read file: {reason}")
         return None
-    return _decode_bytes(data, note)
 
 
 def _size_allowed(size: int, options: ScanOptions, note: NoteAdder) -> bool:

@@ -91,6 +91,14 @@ _OPTIONS = [
         help="Worker processes for large trees; 0 means one per CPU.",
     ),
     click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        envvar="APIGUARD_CACHE_DIR",
+        help="Folder to keep each file's result in, keyed by its content, the "
+        "rules and the apiguard version; a re-scan reads unchanged files' "
+        "results from it. Env: APIGUARD_CACHE_DIR.",
+    ),
+    click.option(
         "--no-spec-validation",
         is_flag=True,
         help="Do not check OpenAPI documents against the specification's schema.",
@@ -124,6 +132,7 @@ class ScanSettings:
     root: Path | None = None
     max_file_size: int | None = None
     jobs: int = 0
+    cache_dir: Path | None = None
     no_spec_validation: bool = False
     verbose: int = 0
 
@@ -166,6 +175,7 @@ def prepare_scan(paths: Sequence[Path], settings: ScanSettings) -> ScanSetup:
         validate_specs=not settings.no_spec_validation,
         config_exclude=config.exclude,
         config_dir=config.source.parent if config.source else None,
+        cache_dir=settings.cache_dir,
     )
     return ScanSetup(targets, scan_root, config, rules, options)
 

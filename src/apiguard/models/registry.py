@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from apiguard.cache import reference_hash
 from apiguard.load import JSON_SUFFIXES, Document, ParseProblem, parse_json, parse_yaml
 from apiguard.target import ParsedDocument, ScanTarget
 from apiguard.text import decode
@@ -38,11 +39,17 @@ def build_openapi(
 ) -> dict[str, Any]:
     from apiguard.models.openapi import build_model
 
+    def load_file(path: Path) -> Any:
+        target.references.append(
+            (path.relative_to(root).as_posix(), reference_hash(path))
+        )
+        return load_referenced_file(path)
+
     model, problems = build_model(
         parsed.document.data,
         path=target.path,
         root=root,
-        load_file=load_referenced_file,
+        load_file=load_file,
     )
     for problem in problems:
         region = parsed.document.locate(problem.pointer)
