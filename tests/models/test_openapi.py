@@ -49,6 +49,7 @@ def test_empty_document_has_every_key() -> None:
         "securitySchemes": [],
         "oauthUrls": [],
         "operations": [],
+        "anyHas429": False,
         "undefinedSchemeReferences": [],
         "credentialValues": [],
     }
@@ -565,6 +566,18 @@ def test_operation_without_429() -> None:
     assert put["has429"] is False
     assert put["retryAfterOn429"] is False
     assert put["$source"] == "/paths/~1pets/put"
+
+
+def test_any_has_429_at_root() -> None:
+    with_429, _ = model_of(RESPONSES)
+    without, _ = model_of(
+        "openapi: 3.0.3\n"
+        "info: {title: t, version: '1'}\n"
+        "paths: {/a: {get: {responses: {'200': {description: ok}}}}}\n"
+    )
+
+    assert with_429["anyHas429"] is True
+    assert without["anyHas429"] is False
 
 
 def test_swagger_response_ref() -> None:

@@ -1117,6 +1117,7 @@ def _empty_model(version: str, source: str) -> dict[str, Any]:
         "securitySchemes": [],
         "oauthUrls": [],
         "operations": [],
+        "anyHas429": False,
         "undefinedSchemeReferences": [],
         "credentialValues": [],
     }
@@ -1162,5 +1163,6 @@ def build_model(
             "operations are missing; split the document",
             (),
         )
+    model["anyHas429"] = any(operation["has429"] for operation in model["operations"])
     model["credentialValues"] = _CredentialSearch(version).run(data, problems)
     return model, problems.items
