@@ -22,10 +22,8 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +42,7 @@ _DISTRIBUTIONS = (
     "jsonschema",
     "openapi-spec-validator",
     "python-hcl2",
-    "python-jsonpath",
+    "jsonpath-rfc9535",
     "pyyaml",
 )
 
@@ -130,6 +128,8 @@ class ScanCache:
         references: Iterable[Reference],
     ) -> None:
         """Write an entry. A failure is logged once, and the scan goes on."""
+        import tempfile
+
         entry = {
             "key": key,
             "references": sorted(references, key=lambda item: item[0]),
@@ -160,6 +160,8 @@ class ScanCache:
 
 
 def _salt(rules: Sequence[Rule], options: Mapping[str, Any]) -> str:
+    from importlib import metadata
+
     versions: dict[str, str | None] = {}
     for name in _DISTRIBUTIONS:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from apiguard.findings import Finding, Region
@@ -135,12 +136,12 @@ def _compile_condition(raw: Mapping[str, Any], where: str) -> Condition:
 
 
 def _compile(rule: Rule) -> CompiledQuery:
-    import jsonpath
+    from jsonpath_rfc9535 import JSONPathError
 
     match = rule.match
     try:
-        path = jsonpath.compile(match["select"])
-    except jsonpath.JSONPathError as error:
+        path = _environment().compile(match["select"])
+    except JSONPathError as error:
         raise ValueError(f"field 'match/select': invalid JSONPath: {error}") from error
     where = tuple(
         _compile_condition(raw, f"match/where/{index}")
@@ -188,8 +189,8 @@ class QueryMatcher:
         checks = _bind_root(query.checks, tree)
         if any(isinstance(c, _Constant) and not c.result for c in where):
             return
-        for match in query.path.finditer(tree):
-            node = match.obj
+        for match in _select(query.path, tree):
+            node = match.value
             if not all(condition.holds(node, tree) for condition in where):
                 continue
             failed = _first_failed(checks, node, tree)
@@ -198,7 +199,7 @@ class QueryMatcher:
             secret = _secret_value(node) if rule.secret else None
             if rule.secret and (secret is None or is_placeholder(secret)):
                 continue
-            parts = tuple(match.parts)
+            parts = tuple(match.location)
             if failed is not None and not failed.from_root:
                 value = resolve_field(node, failed.field)
                 if value is not _MISSING:
@@ -230,6 +231,89 @@ class QueryMatcher:
             matched=matched,
             secret=secret,
         )
+
+
+def _select(path: Any, tree: Any) -> Iterator[Any]:
+    """Yield the nodes that a compiled JSONPath selects in `tree`.
+
+    The library's errors at run time (a descent deeper than its recursion
+    limit) become ValueError, which fails the rule on this file only.
+    """
+    from jsonpath_rfc9535 import JSONPathError
+
+    try:
+        yield from path.finditer(tree)
+    except JSONPathError as error:
+        raise ValueError(f"JSONPath {path}: {error}") from error
+
+
+@cache
+def _environment() -> Any:
+    """Return a JSONPath environment whose match() and search() use RE2.
+
+    The library's own functions run a backtracking engine on document
+    values, which a crafted value can keep busy for hours.
+    """
+    from iregexp_check import check
+    from jsonpath_rfc9535 import JSONPathEnvironment
+    from jsonpath_rfc9535.function_extensions import ExpressionType, FilterFunction
+
+    @cache
+    def compiled(pattern: str) -> Any:
+        if not check(pattern):
+            return None
+        try:
+            return compile_re2(_iregexp_to_re2(pattern))
+        except ValueError:
+            return None
+
+    class Re2Function(FilterFunction):
+        arg_types = [ExpressionType.VALUE, ExpressionType.VALUE]  # noqa: RUF012
+        return_type = ExpressionType.LOGICAL
+
+        def __init__(self, whole: bool) -> None:
+            self.whole = whole
+
+        def __call__(self, value: object, pattern: object) -> bool:
+            if not isinstance(value, str) or not isinstance(pattern, str):
+                return False
+            regex = compiled(pattern)
+            if regex is None:
+                return False
+            found = regex.fullmatch(value) if self.whole else regex.search(value)
+            return found is not None
+
+    class Environment(JSONPathEnvironment):
+        def setup_function_extensions(self) -> None:
+            super().setup_function_extensions()
+            self.function_extensions["match"] = Re2Function(whole=True)
+            self.function_extensions["search"] = Re2Function(whole=False)
+
+    return Environment()
+
+
+def _iregexp_to_re2(pattern: str) -> str:
+    """Translate an I-Regexp (RFC 9485) into RE2 syntax.
+
+    The two agree but for `.`, which in an I-Regexp matches any character
+    except CR and LF, and in RE2 any character except LF.
+    """
+    parts: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "." and not in_class:
+            parts.append("[^\\n\\r]")
+            continue
+        parts.append(char)
+    return "".join(parts)
 
 
 def _secret_value(node: Any) -> str | None:

@@ -173,3 +173,34 @@ def test_invalid_schema_is_rule_error(tmp_path: Path) -> None:
     )
     with pytest.raises(RuleError, match="match/assert/0/schema"):
         load_rule_file(path)
+
+
+@pytest.mark.parametrize(
+    ("select", "lines"),
+    [
+        # match() must match the whole name, search() any part of it.
+        ("$.spec.ports[?match(@.name, 'http')]", [9]),
+        ("$.spec.ports[?search(@.name, 'http')]", [9, 11]),
+        ("$.spec.ports[?match(@.name, 'http.')]", [11]),
+        ("$.spec.ports[?search(@.name, '^ht+ps$')]", [11]),
+        # An invalid I-Regexp matches nothing.
+        ("$.spec.ports[?search(@.name, '(?i)HTTP')]", []),
+    ],
+)
+def test_match_and_search_functions(select: str, lines: list[int]) -> None:
+    findings = run(make_rule({"select": select}))
+    assert [f.region.start_line for f in findings] == lines
+
+
+def test_dot_in_iregexp_skips_carriage_return() -> None:
+    text = 'apiVersion: v1\nkind: Service\nspec:\n  ports:\n    - {name: "a\\rb"}\n'
+    assert run(make_rule({"select": "$.spec.ports[?match(@.name, 'a.b')]"}), text) == []
+    assert run(make_rule({"select": "$.spec.ports[?match(@.name, 'a..')]"}), text) == []
+    found = run(make_rule({"select": "$.spec.ports[?match(@.name, 'a\\\\rb')]"}), text)
+    assert [f.region.start_line for f in found] == [5]
+
+
+def test_descent_past_the_recursion_limit_is_value_error() -> None:
+    deep = "apiVersion: v1\nkind: Service\nspec: " + "[" * 120 + "]" * 120 + "\n"
+    with pytest.raises(ValueError, match="recursion"):
+        run(make_rule({"select": "$..*"}), deep)
