@@ -1,8 +1,8 @@
 """`--cache-dir`: a re-scan reads unchanged files' outcomes from the cache.
 
 Each test scans a real git repository twice through the CLI and compares
-the reports. The `-v` log line `cache: N of M files unchanged` tells how
-many outcomes came from the cache.
+the reports. The `-v` log line `cache: N of M files unchanged` counts the
+outcomes read from the cache.
 """
 
 from __future__ import annotations
@@ -138,9 +138,7 @@ def test_changed_rule_invalidates_every_entry(make_repo: Repo, tmp_path: Path) -
     assert "no-todo" not in {finding["rule_id"] for finding in second["findings"]}
 
 
-def test_options_that_change_outcomes_are_part_of_the_key(
-    make_repo: Repo, tmp_path: Path
-) -> None:
+def test_changed_option_misses_the_cache(make_repo: Repo, tmp_path: Path) -> None:
     repo = make_repo(_files())
     cache = tmp_path / "cache"
     _scan(repo, cache)

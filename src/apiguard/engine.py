@@ -186,7 +186,7 @@ def _excludes(options: ScanOptions, root: Path) -> Excludes:
         (options.config_dir or root, options.config_exclude),
     ]
     if options.cache_dir is not None:
-        # A cache folder inside the scanned tree holds reports, not sources.
+        # A cache folder inside the scanned tree contains reports, not sources.
         groups.append((options.cache_dir, ("*",)))
     return Excludes(groups)
 
