@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 
 from sarif_schema import validate_sarif
 from test_cli import Repo, run_cli
+from tests_support import git
 
 SPEC = """openapi: 3.0.3
 info: {title: Orders, version: "1"}
@@ -263,10 +265,12 @@ def test_concurrent_runs_share_the_folder(
 
     for report in reports:
         assert len(report["findings"]) == 70
-    assert (
-        sorted(path.suffix for path in cache.rglob("*") if path.is_file())
-        == [".json"] * 70
-    )
+    stored = sorted(path.name for path in cache.rglob("*") if path.is_file())
+    assert [name for name in stored if not name.endswith(".json")] == [
+        ".gitignore",
+        "CACHEDIR.TAG",
+    ]
+    assert len(stored) == 72
     for entry in _entries(cache):
         assert json.loads(entry.read_text())["key"] == entry.stem
     again, hits = _scan(repo, cache)
@@ -283,3 +287,192 @@ def test_cache_folder_inside_the_tree_is_not_scanned(make_repo: Repo) -> None:
     assert hits == 4
     assert second == first
     assert second["filesScanned"] == 4
+
+
+def _uncached(repo: Path) -> dict[str, Any]:
+    completed = run_cli("scan", "-f", "json", cwd=repo)
+    assert completed.returncode in (0, 1), completed.stderr
+    report = json.loads(completed.stdout)
+    report.pop("durationSeconds", None)
+    return report
+
+
+@pytest.mark.parametrize("folder", [".", "api"])
+def test_folder_with_tracked_files_is_refused(make_repo: Repo, folder: str) -> None:
+    repo = make_repo(_files())
+    git(repo, "add", "-A")
+
+    completed = run_cli("scan", "--cache-dir", folder, cwd=repo)
+
+    assert completed.returncode == 2
+    assert "git tracks files in this folder" in completed.stderr
+
+
+def test_committed_cache_entries_are_refused(make_repo: Repo, tmp_path: Path) -> None:
+    repo = make_repo(_files())
+    _scan(repo, repo / ".apiguard-cache")
+    # A commit adds entries; the folder's own .gitignore must be forced past.
+    git(repo, "add", "-f", ".apiguard-cache")
+
+    completed = run_cli("scan", "--cache-dir", ".apiguard-cache", cwd=repo)
+
+    assert completed.returncode == 2
+    assert "a commit could plant scan results" in completed.stderr
+
+
+def test_cache_folder_at_the_root_outside_git(tmp_path: Path) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "app.yaml").write_text(CONFIG)
+
+    first, _ = _scan(folder, folder)
+    second, hits = _scan(folder, folder)
+
+    assert [f["rule_id"] for f in first["findings"]] == ["config-http-url"]
+    assert second == first
+    assert hits == 1
+
+
+def test_entries_are_ignored_by_git(make_repo: Repo) -> None:
+    repo = make_repo(_files())
+    _scan(repo, repo / ".apiguard-cache")
+
+    report = _uncached(repo)
+
+    assert report["filesScanned"] == 4
+    assert (repo / ".apiguard-cache" / "v1" / "CACHEDIR.TAG").is_file()
+
+
+def test_cache_folder_through_a_symlink(make_repo: Repo, tmp_path: Path) -> None:
+    repo = make_repo(_files())
+    (repo / ".cache-real").mkdir()
+    link = tmp_path / "cache-link"
+    link.symlink_to(repo / ".cache-real")
+
+    first, _ = _scan(repo, link)
+    second, hits = _scan(repo, link)
+
+    assert hits == 4
+    assert second == first
+    assert second["filesScanned"] == 4
+
+
+def _ref_spec(target: str) -> str:
+    return SPEC.replace("./responses.yaml#/ok", f"./{target}#/ok")
+
+
+@pytest.mark.parametrize("before", ["fifo", "folder", "missing", "loop", "outside"])
+def test_reference_that_failed_then_loads(
+    make_repo: Repo, tmp_path: Path, before: str
+) -> None:
+    repo = make_repo({"api/openapi.yaml": _ref_spec("part.yaml")})
+    part = repo / "api" / "part.yaml"
+    if before == "fifo":
+        os.mkfifo(part)
+    elif before == "folder":
+        part.mkdir()
+    elif before == "loop":
+        part.symlink_to(part)
+    elif before == "outside":
+        (tmp_path / "outside.yaml").write_text(RESPONSES)
+        part.symlink_to(tmp_path / "outside.yaml")
+    cache = tmp_path / "cache"
+    _scan(repo, cache)
+
+    if part.is_dir() and not part.is_symlink():
+        part.rmdir()
+    elif part.exists() or part.is_symlink():
+        part.unlink()
+    part.write_text(RESPONSES)
+    report, hits = _scan(repo, cache)
+
+    assert hits == 0
+    assert report == _uncached(repo)
+
+
+def test_retargeted_reference_symlink(make_repo: Repo, tmp_path: Path) -> None:
+    repo = make_repo(
+        {
+            "api/openapi.yaml": _ref_spec("part.yaml"),
+            "api/good.yaml": RESPONSES,
+            "api/other.yaml": "other: {description: x}\n",
+        }
+    )
+    part = repo / "api" / "part.yaml"
+    part.symlink_to("good.yaml")
+    cache = tmp_path / "cache"
+    first, _ = _scan(repo, cache)
+
+    part.unlink()
+    part.symlink_to("other.yaml")
+    second, _ = _scan(repo, cache)
+
+    assert second == _uncached(repo)
+    assert second != first
+
+
+def test_moved_checkout_reports_its_own_paths(make_repo: Repo, tmp_path: Path) -> None:
+    repo = make_repo({"api/openapi.yaml": _ref_spec("gone.yaml")})
+    cache = tmp_path / "cache"
+    _scan(repo, cache)
+    moved = tmp_path / "moved"
+    shutil.copytree(repo, moved, symlinks=True)
+
+    report, hits = _scan(moved, cache)
+
+    assert hits == 1
+    assert report == _uncached(moved)
+    assert str(repo) not in json.dumps(report)
+
+
+DAMAGE = {
+    "device": None,
+    "fifo": None,
+    "deep": "[" * 100_000 + "]" * 100_000,
+    "infinity": '{"key": "K", "references": [], "findings": [{"region": '
+    '{"start_line": Infinity}}], "suppressed": [], "notifications": []}',
+}
+FINDING_DAMAGE = {
+    "severity": ("severity", "urgent"),
+    "rule": ("rule_id", "not-a-rule"),
+    "line": ("region", {"start_line": -3, "start_column": 1, "end_line": 1,
+                        "end_column": 2}),
+    "properties": ("properties", ["a"]),
+    "message": ("message", 7),
+    "surrogate": ("message", "\ud800"),
+}  # fmt: skip
+
+
+def _damage(entry: Path, how: str) -> None:
+    if how in FINDING_DAMAGE:
+        data = json.loads(entry.read_text())
+        field, value = FINDING_DAMAGE[how]
+        data["findings"][0][field] = value
+        entry.write_text(json.dumps(data))
+        return
+    entry.unlink()
+    if how == "device":
+        entry.symlink_to("/dev/zero")
+    elif how == "fifo":
+        os.mkfifo(entry)
+    else:
+        entry.write_text(DAMAGE[how].replace('"K"', json.dumps(entry.stem)))
+
+
+@pytest.mark.parametrize("how", sorted([*DAMAGE, *FINDING_DAMAGE]))
+def test_damaged_entry_is_a_miss_and_repaired(
+    make_repo: Repo, tmp_path: Path, how: str
+) -> None:
+    repo = make_repo({"deploy/app.yaml": CONFIG})
+    cache = tmp_path / "cache"
+    first, _ = _scan(repo, cache)
+    (entry,) = _entries(cache)
+    _damage(entry, how)
+
+    second, hits = _scan(repo, cache)
+    third, hits_after = _scan(repo, cache)
+
+    assert hits == 0
+    assert second == first
+    assert hits_after == 1
+    assert third == first

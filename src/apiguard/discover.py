@@ -59,6 +59,21 @@ def git_toplevel(directory: Path) -> Path | None:
     return Path(completed.stdout.strip()).resolve()
 
 
+def has_tracked_files(folder: Path) -> bool:
+    """Return whether git tracks a file in `folder` or below it."""
+    if not folder.is_dir():
+        return False
+    try:
+        completed = subprocess.run(
+            [*_GIT, "-C", str(folder), "ls-files", "-z", "--cached", "--", "."],
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return False
+    return completed.returncode == 0 and bool(completed.stdout)
+
+
 def choose_root(paths: Sequence[Path]) -> Path:
     """Return the folder that finding paths are relative to.
 

@@ -16,9 +16,17 @@ from pathlib import Path
 
 import pathspec
 
-from apiguard.cache import CachedOutcome, Reference, ScanCache
+from apiguard.cache import CACHE_FORMAT, CachedOutcome, Reference, ScanCache
 from apiguard.classify import TEXT_KIND, classify
-from apiguard.discover import Candidate, Excludes, choose_root, discover, text_path
+from apiguard.discover import (
+    Candidate,
+    Excludes,
+    choose_root,
+    discover,
+    has_tracked_files,
+    text_path,
+)
+from apiguard.errors import UsageError
 from apiguard.findings import Finding, Notification, Region
 from apiguard.load import (
     JSON_SUFFIXES,
@@ -101,6 +109,12 @@ def scan(
         outcomes = _scan_all(candidates, rules, root, options, None, progress)
         return _collect(result, outcomes, started)
 
+    if has_tracked_files(options.cache_dir):
+        raise UsageError(
+            f"--cache-dir {options.cache_dir}: git tracks files in this folder, "
+            "so a commit could plant scan results there; use a folder that git "
+            "does not track, such as one outside the repository"
+        )
     settings = {
         "max_file_size": options.max_file_size,
         "validate_specs": options.validate_specs,
@@ -186,8 +200,10 @@ def _excludes(options: ScanOptions, root: Path) -> Excludes:
         (options.config_dir or root, options.config_exclude),
     ]
     if options.cache_dir is not None:
-        # A cache folder inside the scanned tree contains reports, not sources.
-        groups.append((options.cache_dir, ("*",)))
+        # A cache folder inside the scanned tree contains results, not sources.
+        entries = options.cache_dir / f"v{CACHE_FORMAT}"
+        groups.append((entries, ("*",)))
+        groups.append((entries.resolve(), ("*",)))
     return Excludes(groups)
 
 

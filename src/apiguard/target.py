@@ -39,8 +39,8 @@ class ScanTarget:
     documents: list[ParsedDocument] = field(default_factory=list)
     secrets: list[tuple[Region, str]] = field(default_factory=list)
     """Secrets the rules found so far, with where they stand."""
-    references: list[tuple[str, str | None]] = field(default_factory=list)
-    """Files that `$ref`s read: path relative to the root, content hash."""
+    references: list[tuple[str, str]] = field(default_factory=list)
+    """File paths that `$ref`s named, relative to the root, and what each led to."""
     _data_by_kind: dict[str, list[Any]] = field(
         default_factory=dict, init=False, repr=False
     )

@@ -25,6 +25,7 @@ from apiguard.secrets import is_placeholder, shannon_entropy
 
 Level = Literal["error", "warning", "note"]
 FileLoader = Callable[[Path], Any]
+FileWatcher = Callable[[Path], None]
 
 # Reference hops followed per document; each costs one dict lookup per pointer
 # segment. NOTE: a description with thousands of operations that each
@@ -260,8 +261,10 @@ class _Resolver:
         root: Path | None,
         load_file: FileLoader | None,
         problems: _Problems,
+        watch_file: FileWatcher | None = None,
     ) -> None:
         self.data = data
+        self.watch_file = watch_file
         self.path = _resolve_path(path) if path is not None else None
         # Without a scan root, file references stay in the document's folder.
         if root is not None:
@@ -355,6 +358,8 @@ class _Resolver:
             )
             return None
         base = self.path.parent if place.file is None else place.file.parent
+        if self.watch_file is not None:
+            self.watch_file(base / relative)
         target = _resolve_path(base / relative)
         if target == self.path:
             return None, self.data
@@ -1129,14 +1134,17 @@ def build_model(
     path: Path | None = None,
     root: Path | None = None,
     load_file: FileLoader | None = None,
+    watch_file: FileWatcher | None = None,
 ) -> tuple[dict[str, Any], list[ModelProblem]]:
     """Build the normalized model of a Swagger 2.0 or OpenAPI 3.x document.
 
     `path` is the document's file and `root` the scan root. A `$ref` to
     another file is followed only when the file lies under `root`, or under
     the document's folder when `root` is None. `load_file` returns that
-    file's parsed data or raises OSError or ValueError. Remote references are
-    never fetched. Problems point into the scanned document.
+    file's parsed data or raises OSError or ValueError, and `watch_file` is
+    called with every file path that a `$ref` names, before it is checked.
+    Remote references are never fetched. Problems point into the scanned
+    document.
     """
     problems = _Problems()
     if not isinstance(data, dict):
@@ -1153,7 +1161,7 @@ def build_model(
     info = data.get("info")
     model["title"] = _text(info.get("title")) if isinstance(info, dict) else ""
 
-    resolver = _Resolver(data, path, root, load_file, problems)
+    resolver = _Resolver(data, path, root, load_file, problems, watch_file)
     try:
         _Builder(data, version, model, resolver).build()
     except _ModelStopped:

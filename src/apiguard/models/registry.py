@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from apiguard.cache import reference_hash
 from apiguard.load import JSON_SUFFIXES, Document, ParseProblem, parse_json, parse_yaml
 from apiguard.target import ParsedDocument, ScanTarget
 from apiguard.text import decode
@@ -18,10 +20,14 @@ ModelBuilder = Callable[[ParsedDocument, ScanTarget, Path, NoteAdder], dict[str,
 MAX_REFERENCED_FILE_SIZE = 10 * 1024 * 1024
 
 
-def load_referenced_file(path: Path) -> Any:
-    """Parse a file that a $ref points at; raise OSError or ValueError."""
+def load_referenced_file(path: Path, shown: str | None = None) -> Any:
+    """Parse a file that a $ref points at; raise OSError or ValueError.
+
+    Messages name the file as `shown`, by default its full path.
+    """
+    shown = str(path) if shown is None else shown
     if path.stat().st_size > MAX_REFERENCED_FILE_SIZE:
-        raise ValueError(f"{path} is larger than {MAX_REFERENCED_FILE_SIZE} bytes")
+        raise ValueError(f"{shown} is larger than {MAX_REFERENCED_FILE_SIZE} bytes")
     text = decode(path.read_bytes()).text
     parsed: Document | ParseProblem | None
     if path.suffix.lower() in JSON_SUFFIXES:
@@ -30,8 +36,32 @@ def load_referenced_file(path: Path) -> Any:
         parsed = next(iter(parse_yaml(text)), None)
     if not isinstance(parsed, Document):
         reason = parsed.message if parsed is not None else "empty file"
-        raise ValueError(f"cannot parse {path}: {reason}")
+        raise ValueError(f"cannot parse {shown}: {reason}")
     return parsed.data
+
+
+def reference_state(path: Path, root: Path) -> str:
+    """Describe what a `$ref` to `path` finds, for the cache to compare.
+
+    The description names the file that symbolic links lead to, relative to
+    `root`, and its type, size or content hash, so that any change that can
+    change the model changes it. A file over the size limit is not read.
+    """
+    try:
+        real = os.path.relpath(os.path.realpath(path), root)
+        status = os.stat(path)
+    except (OSError, ValueError) as error:
+        return f"missing:{type(error).__name__}:{getattr(error, 'errno', None)}"
+    kind = stat.S_IFMT(status.st_mode)
+    if kind != stat.S_IFREG:
+        return f"{real}:type:{kind}"
+    if status.st_size > MAX_REFERENCED_FILE_SIZE:
+        return f"{real}:size:{status.st_size}"
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return f"{real}:unreadable:{error.errno}"
+    return f"{real}:{hashlib.sha256(data).hexdigest()}"
 
 
 def build_openapi(
@@ -40,16 +70,24 @@ def build_openapi(
     from apiguard.models.openapi import build_model
 
     def load_file(path: Path) -> Any:
-        target.references.append(
-            (path.relative_to(root).as_posix(), reference_hash(path))
-        )
-        return load_referenced_file(path)
+        # Messages name the file relative to the root: a report and a cached
+        # result must not depend on where the tree is checked out.
+        shown = os.path.relpath(path, root)
+        try:
+            return load_referenced_file(path, shown)
+        except OSError as error:
+            raise ValueError(f"{shown}: {error.strerror or error}") from error
+
+    def watch_file(path: Path) -> None:
+        shown = os.path.relpath(path, root)
+        target.references.append((shown, reference_state(path, root)))
 
     model, problems = build_model(
         parsed.document.data,
         path=target.path,
         root=root,
         load_file=load_file,
+        watch_file=watch_file,
     )
     for problem in problems:
         region = parsed.document.locate(problem.pointer)
