@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from sarif_schema import validate_sarif
 
 HTTP_CONFIG = "service:\n  url: http://billing.acme-corp.io/v1\n"
@@ -208,3 +210,27 @@ def test_many_files_use_workers(make_repo: Repo) -> None:
     document = json.loads(completed.stdout)
     assert len(document["findings"]) == 80
     assert document["filesScanned"] == 80
+
+
+def test_internal_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from apiguard.commands.common import guarded
+
+    def crash() -> int:
+        raise RuntimeError("token=planted-value")
+
+    code = guarded(crash, verbose=0)
+
+    assert code == 2
+    stderr = capsys.readouterr().err
+    assert "internal error (RuntimeError)" in stderr
+    assert "planted-value" not in stderr
+
+
+def test_control_characters_in_text_output_are_escaped(make_repo: Repo) -> None:
+    repo = make_repo({"deploy/a\x1b[2Jb.yaml": HTTP_CONFIG})
+
+    completed = run_cli("scan", "--select", RULE_ID, cwd=repo)
+
+    assert completed.returncode == 1
+    assert "\x1b" not in completed.stdout
+    assert "deploy/a\\x1b[2Jb.yaml:2:8" in completed.stdout

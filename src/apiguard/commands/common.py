@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Callable
 
 import click
 
-from apiguard.errors import EXIT_INTERRUPTED, ApiguardError
+from apiguard.errors import EXIT_ERROR, EXIT_INTERRUPTED, ApiguardError
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +35,17 @@ def guarded(run: Callable[[], int], verbose: int) -> int:
     except KeyboardInterrupt:
         click.echo("apiguard: interrupted", err=True)
         return EXIT_INTERRUPTED
+    except Exception as error:
+        # A crash must not exit with 1, which reads as findings. The error's
+        # text is left out because it can quote a scanned value.
+        log.debug(
+            "internal error (%s):\n%s",
+            type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
+        click.echo(
+            f"apiguard: internal error ({type(error).__name__}): the scan cannot "
+            "be trusted; rerun with -vv for the traceback and report it",
+            err=True,
+        )
+        return EXIT_ERROR

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -23,6 +24,8 @@ from apiguard.fileio import write_atomically
 from apiguard.findings import SEVERITIES, severity_rank
 from apiguard.report import REPORTERS
 from apiguard.result import ScanResult
+
+log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -131,6 +134,11 @@ def _run_scan(
     from apiguard.engine import scan as run_scan
 
     common: dict[str, Any] = {"root": setup.root, "options": setup.options}
+    if setup.options.cache_dir is not None and (staged or revision_range):
+        log.warning(
+            "--cache-dir is not used with --staged or --commits, which scan "
+            "content read from git, not files"
+        )
     if diff_base is not None:
         return gitdiff.scan_diff(setup.targets, setup.rules, base=diff_base, **common)
     if staged:

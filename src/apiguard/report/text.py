@@ -20,6 +20,14 @@ _COLORS = {
 }
 _BOLD = "\033[1m"
 _RESET = "\033[0m"
+# C0 and C1 control characters and DEL, shown as escapes: a file name or a
+# value in a message could otherwise move the cursor or recolour a terminal.
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def shown(text: str) -> str:
+    """Return `text` with every control character written as an escape."""
+    return text.translate(_CONTROLS)
 
 
 def _paint(text: str, style: str, color: bool) -> str:
@@ -28,17 +36,17 @@ def _paint(text: str, style: str, color: bool) -> str:
 
 def _finding_line(finding: Finding, color: bool) -> str:
     region = finding.region
-    where = f"{finding.path}:{region.start_line}:{region.start_column}"
+    where = f"{shown(finding.path)}:{region.start_line}:{region.start_column}"
     severity = _paint(finding.severity, _COLORS[finding.severity], color)
-    return f"{where} {severity} {finding.rule_id} {finding.message}"
+    return f"{where} {severity} {finding.rule_id} {shown(finding.message)}"
 
 
 def _notification_line(note: Notification, color: bool) -> str:
-    where = note.path or "apiguard"
+    where = shown(note.path or "apiguard")
     if note.region is not None:
         where += f":{note.region.start_line}:{note.region.start_column}"
     level = _paint(note.level, _COLORS[note.level], color)
-    return f"{where} {level} [{note.code}] {note.message}"
+    return f"{where} {level} [{note.code}] {shown(note.message)}"
 
 
 def summary(result: ScanResult) -> str:
@@ -69,14 +77,15 @@ def summary(result: ScanResult) -> str:
 def render(result: ScanResult, *, color: bool = False) -> str:
     blocks: list[str] = []
     for path, findings in groupby(result.findings, key=lambda finding: finding.path):
-        lines = [_paint(path, _BOLD, color)]
+        lines = [_paint(shown(path), _BOLD, color)]
         lines.extend(_finding_line(finding, color) for finding in findings)
         blocks.append("\n".join(lines))
 
     if result.show_suppressed and result.suppressed:
         lines = [_paint("Suppressed", _BOLD, color)]
         lines.extend(
-            f"{_finding_line(finding, color)} (reason: {finding.suppression or 'none'})"
+            f"{_finding_line(finding, color)} "
+            f"(reason: {shown(finding.suppression or 'none')})"
             for finding in result.suppressed
         )
         blocks.append("\n".join(lines))
