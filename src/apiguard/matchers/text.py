@@ -133,7 +133,12 @@ class TextMatcher:
     def _accepts(compiled: CompiledText, value: str) -> bool:
         if len(value) < compiled.min_length:
             return False
-        if compiled.entropy and shannon_entropy(value) < compiled.entropy:
+        if compiled.entropy and (
+            # The entropy is at most log2 of the number of distinct
+            # characters: hex digits never reach 4.5 bits, for example.
+            len(set(value)) < 2**compiled.entropy
+            or shannon_entropy(value) < compiled.entropy
+        ):
             return False
         if compiled.placeholders and is_placeholder(value):
             return False
