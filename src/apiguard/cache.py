@@ -27,11 +27,18 @@ import platform
 import re
 import stat
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from apiguard.findings import SEVERITIES, Finding, Notification, Region
+from apiguard.findings import (
+    SEVERITIES,
+    Finding,
+    Notification,
+    Region,
+    finding_data,
+    notification_data,
+)
 from apiguard.rules import Rule
 
 log = logging.getLogger(__name__)
@@ -135,9 +142,9 @@ class ScanCache:
         entry = {
             "key": key,
             "references": sorted(set(references)),
-            "findings": [_finding_data(f) for f in outcome.findings],
-            "suppressed": [_finding_data(f) for f in outcome.suppressed],
-            "notifications": [asdict(n) for n in outcome.notifications],
+            "findings": [finding_data(f) for f in outcome.findings],
+            "suppressed": [finding_data(f) for f in outcome.suppressed],
+            "notifications": [notification_data(n) for n in outcome.notifications],
         }
         path = self._entry_path(key)
         try:
@@ -250,12 +257,6 @@ def _code_hash() -> str:
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def _finding_data(finding: Finding) -> dict[str, Any]:
-    data = asdict(finding)
-    data["properties"] = dict(finding.properties)
-    return data
 
 
 def _text(value: Any) -> str:

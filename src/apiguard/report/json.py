@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from apiguard import __version__
+from apiguard.findings import finding_data, notification_data
 from apiguard.result import ScanResult
 
 FORMAT_VERSION = 1
@@ -20,16 +20,15 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         "trusted": result.trusted,
         "filesScanned": result.files_scanned,
         "durationSeconds": round(result.duration_seconds, 3),
-        "findings": [_finding(asdict(finding)) for finding in result.findings],
-        "notifications": [asdict(note) for note in result.notifications],
+        "findings": [_finding(finding_data(f)) for f in result.findings],
+        "notifications": [notification_data(note) for note in result.notifications],
         "suppressedCount": len(result.suppressed),
         "baselinedCount": len(result.baselined),
     }
     if result.show_suppressed:
-        document["suppressed"] = [_finding(asdict(f)) for f in result.suppressed]
+        document["suppressed"] = [_finding(finding_data(f)) for f in result.suppressed]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _finding(raw: dict[str, Any]) -> dict[str, Any]:
-    raw["properties"] = dict(raw["properties"])
     return {key: value for key, value in raw.items() if value not in (None, {})}
