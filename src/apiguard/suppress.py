@@ -129,8 +129,9 @@ def apply_suppressions(
     rule that did not run (not selected, disabled) is not called unused.
     """
     outcome = SuppressionOutcome([], [], [])
+    find = _SuppressionIndex(suppressions)
     for finding in findings:
-        match = next((s for s in suppressions if s.covers(finding)), None)
+        match = find(finding)
         if match is None:
             outcome.kept.append(finding)
             continue
@@ -140,6 +141,34 @@ def apply_suppressions(
     for suppression in suppressions:
         outcome.notifications.extend(_problems(suppression, relpath, ran))
     return outcome
+
+
+class _SuppressionIndex:
+    """Find the first suppression, in file order, that covers a finding.
+
+    Suppressions of a few lines (comments) are listed under each line they
+    cover, so a file with many of them costs time linear in their number;
+    longer ones (documents) are few and are tested one by one.
+    """
+
+    SHORT_SPAN = 8
+
+    def __init__(self, suppressions: list[Suppression]) -> None:
+        self.by_line: dict[int, list[tuple[int, Suppression]]] = {}
+        self.long: list[tuple[int, Suppression]] = []
+        for order, suppression in enumerate(suppressions):
+            span = suppression.last_line - suppression.first_line
+            if span >= self.SHORT_SPAN:
+                self.long.append((order, suppression))
+                continue
+            for line in range(suppression.first_line, suppression.last_line + 1):
+                self.by_line.setdefault(line, []).append((order, suppression))
+
+    def __call__(self, finding: Finding) -> Suppression | None:
+        line = finding.region.start_line
+        candidates = [*self.by_line.get(line, ()), *self.long]
+        covering = [(order, s) for order, s in candidates if s.covers(finding)]
+        return min(covering, key=lambda item: item[0])[1] if covering else None
 
 
 def _problems(

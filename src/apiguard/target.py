@@ -44,6 +44,9 @@ class ScanTarget:
     _data_by_kind: dict[str, list[Any]] = field(
         default_factory=dict, init=False, repr=False
     )
+    _masked_lines: dict[int, tuple[int, str]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @cached_property
     def lines(self) -> LineIndex:
@@ -86,13 +89,21 @@ class ScanTarget:
         of a secret survives the cut.
         """
         line_number = region.start_line
-        line = self.lines.line_text(line_number)
-        for secret_region, secret in self.secrets:
+        # Masking applies the secrets in the order they were found, so the
+        # line masked with the first k secrets is kept and only later ones
+        # are applied on the next request: n secrets on one line cost n
+        # maskings, not n*n.
+        applied, line = self._masked_lines.get(line_number, (0, None))
+        if line is None:
+            line = self.lines.line_text(line_number)
+        for index in range(applied, len(self.secrets)):
+            secret_region, secret = self.secrets[index]
             # The same test as in _mask_line, done here first because a file
             # can hold thousands of secrets and most are on other lines.
             covers = secret_region.start_line <= line_number <= secret_region.end_line
             if covers or secret in line:
                 line = _mask_line(line, line_number, secret_region, secret)
+        self._masked_lines[line_number] = (len(self.secrets), line)
         if len(line) > MAX_SNIPPET:
             start = max(0, region.start_column - 1 - MAX_SNIPPET // 2)
             line = line[start : start + MAX_SNIPPET]

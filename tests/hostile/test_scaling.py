@@ -79,12 +79,6 @@ def _github_token() -> str:
     return "ghp_" + "".join(secrets.choice(ALNUM) for _ in range(36))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="target.py rebuilds each snippet by redacting every secret found so "
-    "far in the file (ScanTarget.snippet, redact_snippets), so n secrets on one "
-    "line cost n*n redactions of the whole line",
-)
 def test_secrets_on_one_line_linear(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -104,11 +98,6 @@ def test_secrets_on_one_line_linear(
     assert calls() <= 10 * count
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suppress.py apply_suppressions tests every finding against every "
-    "suppression of the file, so n suppressed lines cost n*n checks",
-)
 def test_suppressions_linear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     count = 1000
     lines = "".join(
