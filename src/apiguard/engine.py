@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import stat
 import time
 import traceback
@@ -42,6 +43,7 @@ from apiguard.load_config import (
     config_syntax,
     parse_config,
 )
+from apiguard.models.routes.shared import SharedDocument
 from apiguard.result import ScanResult
 from apiguard.rules import Rule
 from apiguard.secrets import redact_in
@@ -73,6 +75,8 @@ class ScanOptions:
     config_dir: Path | None = None
     cache_dir: Path | None = None
     """Folder of the content cache; None scans every file."""
+    shared: tuple[SharedDocument, ...] = ()
+    """Documents of the scanned files that set defaults for other files."""
 
 
 @dataclass
@@ -105,6 +109,8 @@ def scan(
     result = ScanResult(root=root, rules=list(rules))
     result.notifications.extend(discovery.notifications)
     candidates = discovery.candidates
+    if len(candidates) > 1 and _needs_shared(rules):
+        options = replace(options, shared=_shared_documents(candidates, root, options))
     if options.cache_dir is None:
         outcomes = _scan_all(candidates, rules, root, options, None, progress)
         return _collect(result, outcomes, started)
@@ -118,12 +124,51 @@ def scan(
     settings = {
         "max_file_size": options.max_file_size,
         "validate_specs": options.validate_specs,
+        "shared": options.shared,
     }
     cache = ScanCache.open(options.cache_dir, rules, settings)
     hits, misses = _look_up(candidates, cache, root, options)
     log.info("cache: %d of %d files unchanged", len(hits), len(candidates))
     scanned = _scan_all(misses, rules, root, options, cache, progress)
     return _collect(result, chain(hits, _stored(scanned, cache)), started)
+
+
+def _needs_shared(rules: Sequence[Rule]) -> bool:
+    return any(kind in ("kong", "kubernetes") for rule in rules for kind in rule.kinds)
+
+
+def _shared_documents(
+    candidates: list[Candidate], root: Path, options: ScanOptions
+) -> tuple[SharedDocument, ...]:
+    """Collect the documents that set defaults for other files' routes.
+
+    A file that cannot be read or parsed here adds nothing; its own scan
+    reports the problem.
+    """
+    from apiguard.models.routes.shared import may_share, shared_part
+
+    found: list[SharedDocument] = []
+    for candidate in candidates:
+        suffix = candidate.path.suffix.lower()
+        if suffix not in YAML_SUFFIXES | JSON_SUFFIXES:
+            continue
+        data = _read_bytes(candidate, root, options, _ignore_note)
+        if data is None or not may_share(data):
+            continue
+        try:
+            text = decode(data).text
+        except BinaryContent:
+            continue
+        results = [parse_json(text)] if suffix in JSON_SUFFIXES else parse_yaml(text)
+        folder = posixpath.dirname(candidate.relpath)
+        for item in results:
+            if not isinstance(item, Document):
+                continue
+            kind = classify(item.data, "json" if suffix in JSON_SUFFIXES else "yaml")
+            part = shared_part(kind, item.data)
+            if part is not None:
+                found.append((folder, candidate.relpath, kind, part))
+    return tuple(found)
 
 
 def _look_up(
@@ -303,6 +348,7 @@ def scan_file(
     if text is None:
         return outcome
     target = ScanTarget(candidate.path, candidate.relpath, text)
+    target.shared = options.shared
     _evaluate(target, rules, root, options, outcome, note)
     outcome.references = target.references
     return outcome
@@ -326,6 +372,7 @@ def scan_content(
     if text is None:
         return outcome
     target = ScanTarget(root / relpath, relpath, text)
+    target.shared = options.shared
     _evaluate(target, rules, root, options, outcome, note)
     return outcome
 

@@ -147,8 +147,8 @@ class _SuppressionIndex:
     """Find the first suppression, in file order, that covers a finding.
 
     Suppressions of a few lines (comments) are listed under each line they
-    cover, so a file with many of them costs time linear in their number;
-    longer ones (documents) are few and are tested one by one.
+    cover, so a file with many of them costs time linear in their number.
+    Longer ones (documents) are few, and are tested one by one.
     """
 
     SHORT_SPAN = 8

@@ -41,6 +41,8 @@ class ScanTarget:
     """Secrets the rules found so far, with where they stand."""
     references: list[tuple[str, str]] = field(default_factory=list)
     """File paths that `$ref`s named, relative to the root, and what each led to."""
+    shared: tuple[tuple[str, str, str, Any], ...] = ()
+    """Documents of other files that set defaults for this file's routes."""
     _data_by_kind: dict[str, list[Any]] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -72,8 +74,8 @@ class ScanTarget:
     def data_of_kind(self, kind: str) -> list[Any]:
         """Return the data of every document of `kind`, in file order.
 
-        The list is built once per kind: each document of a long stream asks
-        for it, and building it each time would cost the square of the
+        The list is built once per kind, because each document of a long stream
+        reads it, and building it each time would cost the square of the
         stream's length.
         """
         found = self._data_by_kind.get(kind)
@@ -89,10 +91,9 @@ class ScanTarget:
         of a secret survives the cut.
         """
         line_number = region.start_line
-        # Masking applies the secrets in the order they were found, so the
-        # line masked with the first k secrets is kept and only later ones
-        # are applied on the next request: n secrets on one line cost n
-        # maskings, not n*n.
+        # Masking applies the secrets in the order they were found. The line
+        # masked with the first k secrets is kept, and the next request
+        # applies only later ones, so n secrets on one line cost n maskings.
         applied, line = self._masked_lines.get(line_number, (0, None))
         if line is None:
             line = self.lines.line_text(line_number)

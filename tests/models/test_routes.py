@@ -67,7 +67,7 @@ def test_route_has_every_field() -> None:
     }
     assert route["$source"] == "/services/0/routes/0"
     assert route["upstream"] == "https://s.internal"
-    assert route["globalNote"]["auth"].startswith(", unless a global")
+    assert route["globalNote"]["auth"].startswith(", unless a decK file")
 
 
 # Kubernetes Ingress

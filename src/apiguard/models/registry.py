@@ -99,8 +99,12 @@ def build_routes(
     parsed: ParsedDocument, target: ScanTarget, root: Path, note: NoteAdder
 ) -> dict[str, Any]:
     from apiguard.models.routes import build_route_model
+    from apiguard.models.routes.shared import shared_for
 
     siblings = target.data_of_kind(parsed.kind)
+    shared = shared_for(target.relpath, parsed.kind, target.shared)
+    if shared:
+        siblings = [*siblings, *shared]
     return build_route_model(parsed.kind, parsed.document.data, siblings)
 
 

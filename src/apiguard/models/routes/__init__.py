@@ -35,7 +35,7 @@ def _template_entries(data: Any, siblings: list[Any]) -> Iterable[Entry]:
 
 _BUILDERS: dict[str, EntryBuilder] = {
     "kubernetes": kubernetes_entries,
-    "kong": lambda data, siblings: kong_entries(data),
+    "kong": kong_entries,
     "cloudformation": _template_entries,
     "terraform": lambda data, siblings: terraform_entries(data),
     "serverless": lambda data, siblings: serverless_entries(data),
@@ -52,8 +52,10 @@ def build_route_model(kind: str, data: Any, siblings: list[Any]) -> dict[str, An
     """Return the route model of one document of `kind`.
 
     `siblings` are the data of every document of the same kind in the file,
-    which the Kubernetes builder searches for KongPlugins, HTTPRoutes and
-    AuthorizationPolicies.
+    and the shared parts of other files' documents that apply to it. The
+    Kubernetes builder searches them for KongPlugins, the ingress-nginx
+    ConfigMap, HTTPRoutes and AuthorizationPolicies, and the Kong builder
+    for global plugins.
     """
     builder = _BUILDERS.get(kind)
     if builder is None:

@@ -29,6 +29,7 @@ from apiguard.models.routes.kong import (
     LOG_PLUGINS,
     RATE_LIMIT_PLUGINS,
 )
+from apiguard.models.routes.shared import is_ingress_nginx_configmap
 
 NGINX = "nginx.ingress.kubernetes.io/"
 KONG_PLUGINS = "konghq.com/plugins"
@@ -37,11 +38,16 @@ KONG_PLUGINS = "konghq.com/plugins"
 _NGINX_CLASSES = frozenset({"", "nginx", "ingress-nginx", "nginx-internal"})
 
 _NGINX_GLOBALS = global_setting(
-    tls='the ingress-nginx ConfigMap sets force-ssl-redirect: "true"',
-    auth="the ingress-nginx ConfigMap sets global-auth-url",
+    tls="the ingress-nginx ConfigMap (in this folder or a folder above) sets "
+    'force-ssl-redirect: "true"',
+    auth="the ingress-nginx ConfigMap (in this folder or a folder above) sets "
+    "global-auth-url",
 )
 
-_KONG_GLOBAL = 'a KongClusterPlugin labelled global: "true" in another file applies'
+_KONG_GLOBAL = (
+    'a KongClusterPlugin labelled global: "true" in this folder or a folder '
+    "above applies"
+)
 _KONG_GLOBALS = global_setting(
     auth=_KONG_GLOBAL, rateLimit=_KONG_GLOBAL, accessLog=_KONG_GLOBAL
 )
@@ -106,10 +112,12 @@ def _settings(
     name: str, controller: str, annotations: dict[str, str], siblings: list[Any]
 ) -> _Settings:
     if controller in _NGINX_CLASSES or controller.endswith("nginx"):
+        defaults = _nginx_configmap(siblings)
         return _Settings(
             name,
-            annotations,
-            auth=_nginx_auth(annotations),
+            # The ConfigMap's keys are defaults that annotations override.
+            {**{NGINX + key: value for key, value in defaults.items()}, **annotations},
+            auth=_nginx_auth(annotations, defaults),
             rate_limit=_nginx_rate_limit(annotations),
             access_log=annotations.get(NGINX + "enable-access-log") != "false",
             globals=_NGINX_GLOBALS,
@@ -120,10 +128,30 @@ def _settings(
     return _Settings(name, annotations)
 
 
-def _nginx_auth(annotations: dict[str, str]) -> tuple[str, ...]:
+def _nginx_configmap(siblings: list[Any]) -> dict[str, str]:
+    """Return the data of the ingress-nginx ConfigMaps among `siblings`."""
+    found: dict[str, str] = {}
+    for data in siblings:
+        data = mapping(data)
+        if data.get("kind") == "ConfigMap" and is_ingress_nginx_configmap(data):
+            found.update(
+                (str(key), text(value))
+                for key, value in mapping(data.get("data")).items()
+            )
+    return found
+
+
+def _nginx_auth(
+    annotations: dict[str, str], defaults: dict[str, str]
+) -> tuple[str, ...]:
     found: list[str] = []
     if annotations.get(NGINX + "auth-url"):
         found.append("external (auth-url)")
+    elif (
+        defaults.get("global-auth-url")
+        and annotations.get(NGINX + "enable-global-auth") != "false"
+    ):
+        found.append("external (the ConfigMap's global-auth-url)")
     auth_type = annotations.get(NGINX + "auth-type", "")
     if auth_type in ("basic", "digest"):
         found.append(auth_type)

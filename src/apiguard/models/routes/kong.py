@@ -7,8 +7,8 @@ plugins that name no service, route or consumer. Plugins with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from apiguard.models.routes.common import (
@@ -76,9 +76,12 @@ _PLAIN_PROTOCOLS = frozenset({"http", "grpc", "ws"})
 _DEFAULT_PROTOCOLS = ("http", "https")
 
 _GLOBALS = global_setting(
-    auth="a global authentication plugin is defined in another decK file",
-    rateLimit="a global rate-limiting plugin is defined in another decK file",
-    accessLog="a global logging plugin is defined in another decK file",
+    auth="a decK file in this folder or a folder above defines a global "
+    "authentication plugin",
+    rateLimit="a decK file in this folder or a folder above defines a global "
+    "rate-limiting plugin",
+    accessLog="a decK file in this folder or a folder above defines a global "
+    "logging plugin",
 )
 
 
@@ -91,8 +94,20 @@ class _Plugins:
     by_route: dict[str, frozenset[str]]
 
 
-def kong_entries(data: dict[str, Any]) -> Iterator[Entry]:
+def kong_entries(data: dict[str, Any], siblings: Sequence[Any] = ()) -> Iterator[Entry]:
+    """Yield the routes and credentials of one decK document.
+
+    The global plugins of `siblings`, the other decK documents that decK
+    reads with this one, apply to its routes too.
+    """
     plugins = _collect_plugins(data)
+    shared = {
+        name
+        for other in siblings
+        for name in _collect_plugins(mapping(other)).global_names
+    }
+    if shared - plugins.global_names:
+        plugins = replace(plugins, global_names=plugins.global_names | shared)
     for index, service in enumerate(items(data.get("services"))):
         service = mapping(service)
         for route_index, route in enumerate(items(service.get("routes"))):
