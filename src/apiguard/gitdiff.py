@@ -85,7 +85,18 @@ class FileChange:
 def run_git(top: Path, *args: str, stdin: bytes | None = None) -> bytes:
     """Run git in `top` and return its output; raise UsageError if it fails."""
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
-    command = ["git", "-c", "core.quotePath=true", "-C", str(top), *args]
+    # A scanned repository's .git/config could name an fsmonitor command
+    # for git to run; the option turns that off.
+    command = [
+        "git",
+        "-c",
+        "core.fsmonitor=false",
+        "-c",
+        "core.quotePath=true",
+        "-C",
+        str(top),
+        *args,
+    ]
     try:
         completed = subprocess.run(
             command, input=stdin, capture_output=True, env=env, check=False

@@ -447,11 +447,6 @@ def test_repository_hook_not_run(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gitdiff.py runs `git diff` without -c core.fsmonitor=false, so a "
-    "scanned repository's .git/config can make git run a command",
-)
 @pytest.mark.parametrize("mode", [("--diff-base", "HEAD"), ("--staged",)], ids=str)
 def test_repository_hook_not_run_diff(mode: tuple[str, ...], tmp_path: Path) -> None:
     marker = tmp_path / "marker"
@@ -460,6 +455,8 @@ def test_repository_hook_not_run_diff(mode: tuple[str, ...], tmp_path: Path) -> 
     _repo_with_fsmonitor(folder, marker)
     (folder / "tracked.yaml").write_text("url: http://orders.acme-corp.io\n")
     git(folder, "add", "tracked.yaml")
+    # The test's own `git add` ran the command; only apiguard's runs count.
+    marker.unlink(missing_ok=True)
 
     run = run_cli(["scan", str(folder), *mode], cwd=tmp_path)
 
