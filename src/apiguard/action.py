@@ -157,7 +157,8 @@ def diff_base(environ: Mapping[str, str], workspace: Path) -> str | None:
 
 def _git(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["git", "-C", str(workspace), *args],
+        # The checkout's own config must not name a command for git to run.
+        ["git", "-c", "core.fsmonitor=false", "-C", str(workspace), *args],
         capture_output=True,
         text=True,
         check=False,
