@@ -58,3 +58,21 @@ def test_staged_scan_applies_excludes(make_repo: Repo) -> None:
     git(repo, "add", "-A")
     completed = run_cli("scan", "-f", "json", "--staged", cwd=repo)
     assert finding_paths(completed.stdout) == ["b.yaml"]
+
+
+def test_excluded_named_paths_are_reported(make_repo: Repo) -> None:
+    repo = make_repo(
+        {
+            ".apiguard.yaml": "exclude: ['vendor/']\n",
+            "vendor/a.yaml": HTTP,
+            "vendor/lib/b.yaml": HTTP,
+            "c.yaml": HTTP,
+        }
+    )
+
+    completed = run_cli("scan", "vendor/a.yaml", "vendor/lib", "c.yaml", cwd=repo)
+
+    assert completed.returncode == 1
+    assert "not scanned, every file is excluded" in completed.stderr
+    assert "vendor/a.yaml, vendor/lib;" in completed.stderr
+    assert "c.yaml" not in completed.stderr

@@ -134,14 +134,30 @@ def discover(
     notifications: list[Notification] = []
     found: dict[str, Candidate] = {}
 
+    excluded_paths: list[str] = []
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"{path}: no such file or directory")
+        files = excluded = 0
         for file in _files_below(path, notifications):
-            relpath = _relative(file, root)
-            if relpath in found or any(matcher.match(file) for matcher in matchers):
+            files += 1
+            if any(matcher.match(file) for matcher in matchers):
+                excluded += 1
                 continue
-            found[relpath] = Candidate(file, relpath)
+            relpath = _relative(file, root)
+            found.setdefault(relpath, Candidate(file, relpath))
+        if files and excluded == files:
+            excluded_paths.append(text_path(str(path)))
+    if excluded_paths:
+        shown = ", ".join(excluded_paths[:5])
+        more = len(excluded_paths) - 5
+        log.warning(
+            "not scanned, every file is excluded by the exclude patterns of the "
+            "configuration or --exclude: %s%s; use --config to choose another "
+            "configuration",
+            shown,
+            f" and {more} more" if more > 0 else "",
+        )
 
     candidates = sorted(found.values(), key=lambda candidate: candidate.relpath)
     log.debug("discovered %d files", len(candidates))
