@@ -57,9 +57,42 @@ def _is_false_positive(secret: str, line: str, plugin: Any) -> bool:
         or heuristic.is_likely_id_string(secret, line, plugin)
         or heuristic.is_templated_secret(secret)
         or heuristic.is_prefixed_with_dollar_sign(secret)
-        or heuristic.is_indirect_reference(line)
+        or _is_indirect_reference(secret, line, plugin)
         or heuristic.is_not_alphanumeric_string(secret)
     )
+
+
+# An assignment or comparison whose right side is a call or an index, such as
+# `password = vault.read("db")` or `token = headers["x-token"]`.
+_REFERENCE = r"(?::=?|[!=]{1,3})\s*([\w.-]+[\[(][^\n]*[\])])"
+
+
+def _is_indirect_reference(secret: str, line: str, plugin: Any) -> bool:
+    """Return whether the value is the call or index expression itself.
+
+    detect-secrets drops any finding on a line where such an expression
+    stands, wherever it stands, so a real key followed by a comment such as
+    `# else os.environ[KEY]` was missed. Only a value found by a plugin that
+    reads assignments (not a token format) and lying inside the expression
+    is dropped here.
+    """
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    if isinstance(plugin, RegexBasedDetector):
+        return False
+    start = line.find(secret)
+    if start < 0:
+        return False
+    end = start + len(secret)
+    return any(
+        match.start(1) <= start and end <= match.end(1)
+        for match in _reference_pattern().finditer(line)
+    )
+
+
+@cache
+def _reference_pattern() -> Any:
+    return compile_re2(_REFERENCE)
 
 
 class DetectorMatcher:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from apiguard.findings import Finding
 from apiguard.matchers.detector import LONG_LINE, DetectorMatcher
 from apiguard.matchers.text import TextMatcher
@@ -71,3 +73,36 @@ def test_text_match_non_ascii_column() -> None:
     region = findings[0].region
     assert (region.start_line, region.start_column) == (2, 10)
     assert region.end_column == 10 + len(GITHUB_TOKEN)
+
+
+AWS_KEY = "AKIA" + "Q3ZT7WX2" + "KD5NRV4M"
+PASSWORD = "Vq8" + "tLr2" + "Wx9mZk"
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "line"),
+    [
+        # A call or an index elsewhere on the line hides no token.
+        ("secret-aws-access-key", f"key = '{AWS_KEY}'  # else os.environ[KEY]"),
+        ("secret-aws-access-key", f"x = 1  # apiguard: ignore[other-rule] {AWS_KEY}"),
+        ("secret-stripe-key", f"client = Stripe('{STRIPE_KEY}')"),
+        ("secret-keyword-assignment", f'password = "{PASSWORD}"  # or get_pw()'),
+    ],
+)
+def test_reference_elsewhere_on_line_keeps_secret(rule_id: str, line: str) -> None:
+    assert len(run_detector(rule_id, line + "\n")) == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'password = vault.read("database")',
+        "password = request.headers[x_password]",
+        "secret = get_secret_key()",
+    ],
+)
+def test_value_that_is_a_reference_is_dropped(line: str) -> None:
+    # In a .conf file the keyword plugin reports the call or index itself.
+    rule = builtin_rule("secret-keyword-assignment")
+    target = ScanTarget(Path("app.conf"), "app.conf", line + "\n")
+    assert list(DetectorMatcher().run(rule, target)) == []
