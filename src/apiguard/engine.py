@@ -75,8 +75,9 @@ class ScanOptions:
     config_dir: Path | None = None
     cache_dir: Path | None = None
     """Folder of the content cache; None scans every file."""
-    shared: tuple[SharedDocument, ...] = ()
-    """Documents of the scanned files that set defaults for other files."""
+    shared: tuple[SharedDocument, ...] | None = None
+    """Documents that set defaults for other files' routes; None collects
+    them from the scanned files."""
 
 
 @dataclass
@@ -109,7 +110,7 @@ def scan(
     result = ScanResult(root=root, rules=list(rules))
     result.notifications.extend(discovery.notifications)
     candidates = discovery.candidates
-    if len(candidates) > 1 and _needs_shared(rules):
+    if options.shared is None and len(candidates) > 1 and _needs_shared(rules):
         options = replace(options, shared=_shared_documents(candidates, root, options))
     if options.cache_dir is None:
         outcomes = _scan_all(candidates, rules, root, options, None, progress)
@@ -131,6 +132,21 @@ def scan(
     log.info("cache: %d of %d files unchanged", len(hits), len(candidates))
     scanned = _scan_all(misses, rules, root, options, cache, progress)
     return _collect(result, chain(hits, _stored(scanned, cache)), started)
+
+
+def with_shared_documents(
+    paths: Sequence[Path], rules: Sequence[Rule], root: Path, options: ScanOptions
+) -> ScanOptions:
+    """Return `options` with the shared documents of every file below `paths`.
+
+    A scan of the changed files only (`--diff-base`, `--staged`) reads the
+    global settings of the unchanged files too, as a full scan would.
+    """
+    if not _needs_shared(rules):
+        return options
+    root = root.resolve()
+    candidates = discover(paths, root, excludes=_excludes(options, root)).candidates
+    return replace(options, shared=_shared_documents(candidates, root, options))
 
 
 def _needs_shared(rules: Sequence[Rule]) -> bool:
@@ -348,7 +364,7 @@ def scan_file(
     if text is None:
         return outcome
     target = ScanTarget(candidate.path, candidate.relpath, text)
-    target.shared = options.shared
+    target.shared = options.shared or ()
     _evaluate(target, rules, root, options, outcome, note)
     outcome.references = target.references
     return outcome
@@ -372,7 +388,7 @@ def scan_content(
     if text is None:
         return outcome
     target = ScanTarget(root / relpath, relpath, text)
-    target.shared = options.shared
+    target.shared = options.shared or ()
     _evaluate(target, rules, root, options, outcome, note)
     return outcome
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import re2
 
 from apiguard.discover import git_toplevel
-from apiguard.engine import ScanOptions, scan, scan_contents
+from apiguard.engine import ScanOptions, scan, scan_contents, with_shared_documents
 from apiguard.errors import UsageError
 from apiguard.findings import Finding, Notification
 from apiguard.result import ScanResult
@@ -376,6 +376,7 @@ def scan_diff(
     changed = _by_root_path(work_tree_changes(top, base).values(), top, root, targets)
     files = [root / relpath for relpath in sorted(changed)]
     present = [file for file in files if file.is_file() or file.is_symlink()]
+    options = with_shared_documents(targets, rules, root, options)
     result = scan(present, rules, root=root, options=options)
     _filter_result(result, changed)
     return result
@@ -398,6 +399,9 @@ def scan_staged(
         for path, change in sorted(with_blob.items())
         if str(change.blob) in blobs
     ]
+    # Global settings come from the work tree's files, the closest to the
+    # index that is on disk.
+    options = with_shared_documents(targets, rules, root, options)
     result = scan_contents(contents, rules, root=root, options=options)
     _filter_result(result, changed)
     return result

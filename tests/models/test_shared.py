@@ -7,6 +7,7 @@ from pathlib import Path
 
 from apiguard.models.routes.shared import may_share, shared_for, shared_part
 from test_cli import Repo, run_cli
+from tests_support import git
 
 GLOBAL_LIMIT = {"plugins": [{"name": "rate-limiting"}]}
 DOCUMENTS = [
@@ -123,3 +124,19 @@ def test_global_change_invalidates_cached_files(
     (repo / "kong" / "globals.yaml").write_text(GLOBALS)
 
     assert _limit_findings(repo, "--cache-dir", cache) == []
+
+
+def test_diff_scans_read_unchanged_globals(make_repo: Repo) -> None:
+    repo = make_repo({"kong/routes.yaml": ROUTES, "kong/globals.yaml": GLOBALS})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "gateway")
+    changed = ROUTES.replace("/catalog]", "/catalog, /v2/catalog]")
+    (repo / "kong" / "routes.yaml").write_text(changed)
+
+    assert _limit_findings(repo, "--diff-base", "HEAD") == []
+    git(repo, "add", "kong/routes.yaml")
+    assert _limit_findings(repo, "--staged") == []
+
+    (repo / "kong" / "globals.yaml").unlink()
+    git(repo, "add", "-A")
+    assert _limit_findings(repo, "--staged") == ["kong/routes.yaml"]
