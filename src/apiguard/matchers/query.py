@@ -255,7 +255,8 @@ def _environment() -> Any:
     values, which a crafted value can keep busy for hours.
     """
     from iregexp_check import check
-    from jsonpath_rfc9535 import JSONPathEnvironment
+    from jsonpath_rfc9535 import JSONPathEnvironment, JSONPathTypeError
+    from jsonpath_rfc9535.filter_expressions import StringLiteral
     from jsonpath_rfc9535.function_extensions import ExpressionType, FilterFunction
 
     @cache
@@ -289,14 +290,35 @@ def _environment() -> Any:
             self.function_extensions["match"] = Re2Function(whole=True)
             self.function_extensions["search"] = Re2Function(whole=False)
 
+        def validate_function_extension_signature(
+            self, token: Any, args: list[Any]
+        ) -> list[Any]:
+            # RFC 9535 makes an invalid pattern match nothing, so a rule with
+            # one would never fire; a literal pattern is checked when the
+            # rule is loaded instead.
+            args = super().validate_function_extension_signature(token, args)
+            if token.value in ("match", "search") and isinstance(
+                args[1], StringLiteral
+            ):
+                pattern = args[1].value
+                if not check(pattern) or compiled(pattern) is None:
+                    raise JSONPathTypeError(
+                        f"{token.value}(): {pattern!r} is not a valid I-Regexp "
+                        "(RFC 9485); it has no anchors, \\d, flags or "
+                        "look-arounds",
+                        token=token,
+                    )
+            return args
+
     return Environment()
 
 
 def _iregexp_to_re2(pattern: str) -> str:
     """Translate an I-Regexp (RFC 9485) into RE2 syntax.
 
-    The two agree but for `.`, which in an I-Regexp matches any character
-    except CR and LF, and in RE2 any character except LF.
+    The two differ outside character classes only. There, `.` in an I-Regexp
+    matches any character except CR and LF (RE2's `.` excludes only LF), and
+    `^` and `$` are ordinary characters (anchors in RE2).
     """
     parts: list[str] = []
     escaped = in_class = False
@@ -309,8 +331,11 @@ def _iregexp_to_re2(pattern: str) -> str:
             in_class = True
         elif char == "]":
             in_class = False
-        elif char == "." and not in_class:
+        elif not in_class and char == ".":
             parts.append("[^\\n\\r]")
+            continue
+        elif not in_class and char in "^$":
+            parts.append("\\" + char)
             continue
         parts.append(char)
     return "".join(parts)

@@ -182,9 +182,10 @@ def test_invalid_schema_is_rule_error(tmp_path: Path) -> None:
         ("$.spec.ports[?match(@.name, 'http')]", [9]),
         ("$.spec.ports[?search(@.name, 'http')]", [9, 11]),
         ("$.spec.ports[?match(@.name, 'http.')]", [11]),
-        ("$.spec.ports[?search(@.name, '^ht+ps$')]", [11]),
-        # An invalid I-Regexp matches nothing.
-        ("$.spec.ports[?search(@.name, '(?i)HTTP')]", []),
+        ("$.spec.ports[?search(@.name, 'ht+ps')]", [11]),
+        # `^` and `$` are ordinary characters in an I-Regexp.
+        ("$.spec.ports[?search(@.name, '^https$')]", []),
+        ("$.spec.ports[?match(@.name, '[^s]+')]", [9]),
     ],
 )
 def test_match_and_search_functions(select: str, lines: list[int]) -> None:
@@ -204,3 +205,10 @@ def test_descent_past_the_recursion_limit_is_value_error() -> None:
     deep = "apiVersion: v1\nkind: Service\nspec: " + "[" * 120 + "]" * 120 + "\n"
     with pytest.raises(ValueError, match="recursion"):
         run(make_rule({"select": "$..*"}), deep)
+
+
+@pytest.mark.parametrize("pattern", ["\\\\d+", "(?i)http", "a(?=b)"])
+def test_invalid_iregexp_is_rule_error(pattern: str) -> None:
+    rule = make_rule({"select": f"$.spec.ports[?match(@.name, '{pattern}')]"})
+    with pytest.raises(ValueError, match="not a valid I-Regexp"):
+        QueryMatcher().prepare(rule)
