@@ -84,27 +84,37 @@ class ScanTarget:
             self._data_by_kind[kind] = found
         return found
 
-    def snippet(self, region: Region) -> str:
-        """Return the region's first line, with every known secret redacted.
+    def _masked_line(self, line_number: int) -> str:
+        """Return a line with every secret found so far hidden, built once per
+        line for each number of secrets."""
+        count, masked = self._masked_lines.get(line_number, (-1, ""))
+        if count == len(self.secrets):
+            return masked
+        line = self.lines.line_text(line_number)
+        # A file can hold thousands of secrets, and most are on other lines.
+        relevant = [
+            (region, secret)
+            for region, secret in self.secrets
+            if region.start_line <= line_number <= region.end_line or secret in line
+        ]
+        masked = mask_line(line, line_number, relevant)
+        self._masked_lines[line_number] = (len(self.secrets), masked)
+        return masked
 
-        Redaction comes before the cut to MAX_SNIPPET characters, so no part
-        of a secret survives the cut.
+    def snippet(
+        self, region: Region, secrets: list[tuple[Region, str]] | None = None
+    ) -> str:
+        """Return the region's first line with secrets redacted.
+
+        The secrets are `secrets`, or else every secret found in the file so
+        far. Redaction comes before the cut to MAX_SNIPPET characters, so no
+        part of a secret survives the cut.
         """
         line_number = region.start_line
-        # Masking applies the secrets in the order they were found. The line
-        # masked with the first k secrets is kept, and the next request
-        # applies only later ones, so n secrets on one line cost n maskings.
-        applied, line = self._masked_lines.get(line_number, (0, None))
-        if line is None:
-            line = self.lines.line_text(line_number)
-        for index in range(applied, len(self.secrets)):
-            secret_region, secret = self.secrets[index]
-            # The same test as in _mask_line, done here first because a file
-            # can hold thousands of secrets and most are on other lines.
-            covers = secret_region.start_line <= line_number <= secret_region.end_line
-            if covers or secret in line:
-                line = _mask_line(line, line_number, secret_region, secret)
-        self._masked_lines[line_number] = (len(self.secrets), line)
+        if secrets is not None:
+            line = mask_line(self.lines.line_text(line_number), line_number, secrets)
+        else:
+            line = self._masked_line(line_number)
         if len(line) > MAX_SNIPPET:
             start = max(0, region.start_column - 1 - MAX_SNIPPET // 2)
             line = line[start : start + MAX_SNIPPET]
@@ -158,7 +168,9 @@ def make_finding(
         message=message,
         severity=rule.severity,
         fingerprint=fingerprint(rule.id, target.relpath, matched),
-        snippet=target.snippet(region),
+        # The finding's own secret only: redact_snippets hides every secret
+        # of the file once all rules ran, which costs one masking per line.
+        snippet=target.snippet(region, [(region, secret)] if secret else []),
         secret_hash=hashed,
     )
 
@@ -176,19 +188,40 @@ def redact_snippets(target: ScanTarget, findings: list[Finding]) -> list[Finding
     ]
 
 
-def _mask_line(line: str, line_number: int, region: Region, secret: str) -> str:
-    """Hide the part of a secret that stands on line `line_number`.
+def mask_line(line: str, line_number: int, secrets: list[tuple[Region, str]]) -> str:
+    """Hide every part of `secrets` that stands on line `line_number`.
 
-    A secret over several lines (a PEM block) shows only part of itself on
-    each line, which a plain search for the whole secret would miss, so the
-    part inside the secret's region is replaced too.
+    The part inside a secret's region is replaced, because a secret over
+    several lines (a PEM block) or written with escapes is not found by a
+    plain search on one line. Regions are columns of the original line, so
+    they are all cut out of it at once, overlaps merged. Then every
+    occurrence of a secret's text elsewhere on the line is replaced too.
     """
-    if region.start_line <= line_number <= region.end_line:
-        start = region.start_column - 1 if line_number == region.start_line else 0
-        stop = region.end_column - 1 if line_number == region.end_line else len(line)
-        if 0 <= start < stop <= len(line):
-            line = line[:start] + redact(secret) + line[stop:]
-    return redact_in(line, secret)
+    spans: list[tuple[int, int, str]] = []
+    for region, secret in secrets:
+        if region.start_line <= line_number <= region.end_line:
+            start = region.start_column - 1 if line_number == region.start_line else 0
+            last = line_number == region.end_line
+            stop = region.end_column - 1 if last else len(line)
+            if 0 <= start < stop <= len(line):
+                spans.append((start, stop, secret))
+    parts: list[str] = []
+    position = 0
+    for start, stop, secret in sorted(spans):
+        if stop <= position:
+            continue
+        if start < position:
+            # Overlaps a span already cut: its rest is hidden whole.
+            parts.append("*" * 8)
+        else:
+            parts.append(line[position:start])
+            parts.append(redact(secret))
+        position = stop
+    parts.append(line[position:])
+    masked = "".join(parts)
+    for secret in dict.fromkeys(secret for _, secret in secrets):
+        masked = redact_in(masked, secret)
+    return masked
 
 
 def fingerprint(rule_id: str, relpath: str, matched: str) -> str:
