@@ -155,7 +155,7 @@ def test_update_adds_and_drops(make_repo: Repo) -> None:
 
     completed = run_cli("baseline", "update", BASELINE, "--select", RULE, cwd=repo)
     assert completed.returncode == 0, completed.stderr
-    assert "1 findings added to the baseline, 1 removed" in completed.stderr
+    assert "1 finding added to the baseline, 1 removed" in completed.stderr
     entries = json.loads((repo / BASELINE).read_text())["entries"]
     assert [entry["path"] for entry in entries] == ["b.yaml", "c.yaml"]
 

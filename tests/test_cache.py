@@ -476,3 +476,17 @@ def test_damaged_entry_is_a_miss_and_repaired(
     assert second == first
     assert hits_after == 1
     assert third == first
+
+
+def test_cache_folder_outside_git_is_skipped_without_the_option(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "app.yaml").write_text(CONFIG)
+    _scan(folder, folder / "cache")
+
+    report = _uncached(folder)
+
+    assert report["filesScanned"] == 1
+    assert [f["path"] for f in report["findings"]] == ["app.yaml"]

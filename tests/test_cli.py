@@ -44,7 +44,7 @@ def test_scan_text_finding_exit_1(make_repo: Repo) -> None:
     completed = run_cli("scan", "--select", RULE_ID, cwd=repo)
     assert completed.returncode == 1
     assert "deploy/app.yaml:2:8 medium config-http-url" in completed.stdout
-    assert "1 finding (1 medium) in 1 files scanned" in completed.stdout
+    assert "1 finding (1 medium) in 1 file scanned" in completed.stdout
     assert completed.stderr == ""
 
 

@@ -27,6 +27,8 @@ _ALWAYS_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
 # files. A scanned folder's .git/config is untrusted input, so the hook is
 # turned off on the command line, where it overrides every config file.
 _GIT = ("git", "-c", "core.fsmonitor=false")
+# The first line of a CACHEDIR.TAG file (https://bford.info/cachedir/).
+_CACHEDIR_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
 
 
 @dataclass(frozen=True)
@@ -248,11 +250,34 @@ def _walk(directory: Path, notifications: list[Notification]) -> Iterator[Path]:
             for name in dirnames
             if name not in _ALWAYS_SKIPPED_DIRS
             and not ignored.match_file(_relative(base / name, directory) + "/")
+            and not _is_cache_folder(base / name)
         )
         for name in sorted(filenames):
             file = base / name
             if not ignored.match_file(_relative(file, directory)):
                 yield file
+
+
+def _is_cache_folder(folder: Path) -> bool:
+    """Return whether `folder` is tagged as a cache (a CACHEDIR.TAG file).
+
+    apiguard's own cache folder carries the tag, and so do those of other
+    tools; backup and archive tools skip such folders the same way.
+    """
+    path = folder / "CACHEDIR.TAG"
+    try:
+        # A FIFO in its place would block the read.
+        if not path.is_file():
+            return False
+        with open(path, "rb") as tag:
+            found = tag.read(len(_CACHEDIR_SIGNATURE)) == _CACHEDIR_SIGNATURE
+    except OSError:
+        return False
+    if found:
+        log.info(
+            "%s: not scanned, a cache folder (CACHEDIR.TAG)", text_path(str(folder))
+        )
+    return found
 
 
 def _gitignore(directory: Path) -> pathspec.GitIgnoreSpec:

@@ -91,7 +91,8 @@ def update(file: Path, paths: tuple[Path, ...], no_new: bool, **settings: Any) -
         added = sum((new.counts() - old.counts()).values())
         removed = sum((old.counts() - new.counts()).values())
         click.echo(
-            f"apiguard: {added} findings added to the baseline, {removed} removed",
+            f"apiguard: {added} finding{'s' if added != 1 else ''} added to the "
+            f"baseline, {removed} removed",
             err=True,
         )
         return EXIT_OK

@@ -61,7 +61,8 @@ def summary(result: ScanResult) -> str:
     line = f"{total} finding{'s' if total != 1 else ''}"
     if by_severity:
         line += f" ({by_severity})"
-    line += f" in {result.files_scanned} files scanned"
+    files = result.files_scanned
+    line += f" in {files} file{'s' if files != 1 else ''} scanned"
     problems = len(result.notifications)
     if problems:
         line += f"; {problems} problem{'s' if problems != 1 else ''} with the scan"

@@ -120,12 +120,26 @@ def _settings(
             auth=_nginx_auth(annotations, defaults),
             rate_limit=_nginx_rate_limit(annotations),
             access_log=annotations.get(NGINX + "enable-access-log") != "false",
-            globals=_NGINX_GLOBALS,
+            globals=_nginx_globals(annotations),
             nginx=True,
         )
     if KONG_PLUGINS in annotations:
         return _kong_settings(name, annotations, siblings)
     return _Settings(name, annotations)
+
+
+def _nginx_globals(annotations: dict[str, str]) -> Mapping[str, str]:
+    """Return the ConfigMap settings that could change this Ingress's findings.
+
+    An Ingress that turns global auth or the forced redirect off itself
+    cannot be changed by the ConfigMap, so its message names no setting.
+    """
+    phrases = dict(_NGINX_GLOBALS)
+    if annotations.get(NGINX + "enable-global-auth") == "false":
+        phrases["auth"] = ""
+    if annotations.get(NGINX + "force-ssl-redirect") == "false":
+        phrases["tls"] = ""
+    return phrases
 
 
 def _nginx_configmap(siblings: list[Any]) -> dict[str, str]:
