@@ -39,7 +39,7 @@ def test_matches_the_kind() -> None:
     ]
 
 
-def test_shared_part_keeps_only_unscoped_plugins() -> None:
+def test_shared_part_keeps_plugins_for_routes() -> None:
     deck = {
         "_format_version": "3.0",
         "plugins": [
@@ -50,7 +50,12 @@ def test_shared_part_keeps_only_unscoped_plugins() -> None:
         ],
     }
 
-    assert shared_part("kong", deck) == {"plugins": [{"name": "rate-limiting"}]}
+    assert shared_part("kong", deck) == {
+        "plugins": [
+            {"name": "rate-limiting"},
+            {"name": "key-auth", "service": "orders"},
+        ]
+    }
     assert shared_part("kong", {"_format_version": "3.0", "services": []}) is None
 
 

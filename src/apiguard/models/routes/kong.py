@@ -8,7 +8,7 @@ plugins that name no service, route or consumer. Plugins with
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from apiguard.models.routes.common import (
@@ -97,17 +97,13 @@ class _Plugins:
 def kong_entries(data: dict[str, Any], siblings: Sequence[Any] = ()) -> Iterator[Entry]:
     """Yield the routes and credentials of one decK document.
 
-    The global plugins of `siblings`, the other decK documents that decK
-    reads with this one, apply to its routes too.
+    The plugins of `siblings`, the other decK documents that decK reads
+    with this one, apply to its routes too: global ones to every route,
+    scoped ones to the service or route they name.
     """
     plugins = _collect_plugins(data)
-    shared = {
-        name
-        for other in siblings
-        for name in _collect_plugins(mapping(other)).global_names
-    }
-    if shared - plugins.global_names:
-        plugins = replace(plugins, global_names=plugins.global_names | shared)
+    for other in siblings:
+        plugins = _merged(plugins, _collect_plugins(mapping(other)))
     for index, service in enumerate(items(data.get("services"))):
         service = mapping(service)
         for route_index, route in enumerate(items(service.get("routes"))):
@@ -163,6 +159,19 @@ def _collect_plugins(data: dict[str, Any]) -> _Plugins:
         frozenset(global_names),
         {key: frozenset(value) for key, value in by_service.items()},
         {key: frozenset(value) for key, value in by_route.items()},
+    )
+
+
+def _merged(first: _Plugins, second: _Plugins) -> _Plugins:
+    def union(
+        a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]
+    ) -> dict[str, frozenset[str]]:
+        return {key: a.get(key, frozenset()) | b.get(key, frozenset()) for key in a | b}
+
+    return _Plugins(
+        first.global_names | second.global_names,
+        union(first.by_service, second.by_service),
+        union(first.by_route, second.by_route),
     )
 
 

@@ -1,8 +1,9 @@
 """Settings that one file of a tree sets for the routes of other files.
 
 Kong's decK can read every file of a folder as one configuration, so the
-global plugins of a file that defines no services or routes (a file of
-shared plugins) apply to the routes of the others. In Kubernetes, a
+plugins of a file that defines no services or routes (a file of shared
+plugins) apply to the routes of the others: global ones to every route,
+scoped ones to the service or route they name. In Kubernetes, a
 KongClusterPlugin labelled `global: "true"` applies to every route that
 Kong's controller serves, a KongPlugin can be named by an Ingress in
 another file, and the ingress-nginx ConfigMap sets defaults for every
@@ -45,7 +46,7 @@ def shared_part(kind: str, data: Any) -> Any | None:
         # (one per environment, say), not a part of one.
         if items(data.get("services")) or items(data.get("routes")):
             return None
-        plugins = [p for p in items(data.get("plugins")) if _unscoped(p)]
+        plugins = [p for p in items(data.get("plugins")) if _applies(p)]
         return {"plugins": plugins} if plugins else None
     if kind != "kubernetes":
         return None
@@ -76,11 +77,12 @@ def is_ingress_nginx_configmap(data: Any) -> bool:
     return "nginx" in name.lower()
 
 
-def _unscoped(plugin: Any) -> bool:
+def _applies(plugin: Any) -> bool:
+    """Return whether a plugin is enabled and applies to routes: global, or
+    scoped to a service or route (which another file may define)."""
     if not isinstance(plugin, dict) or plugin.get("enabled", True) is False:
         return False
-    scopes = ("service", "route", "consumer", "consumer_group")
-    return not any(plugin.get(scope) for scope in scopes)
+    return not (plugin.get("consumer") or plugin.get("consumer_group"))
 
 
 def shared_for(
