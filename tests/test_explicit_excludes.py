@@ -74,5 +74,25 @@ def test_excluded_named_paths_are_reported(make_repo: Repo) -> None:
 
     assert completed.returncode == 1
     assert "not scanned, every file is excluded" in completed.stderr
-    assert "vendor/a.yaml, vendor/lib;" in completed.stderr
+    assert "vendor/lib, vendor/a.yaml;" in completed.stderr
     assert "c.yaml" not in completed.stderr
+
+
+def test_excluded_named_files_beside_others_are_quiet(make_repo: Repo) -> None:
+    # Pre-commit names every changed file; excluding some of them is the
+    # configuration's purpose, so only -v says so.
+    repo = make_repo(
+        {
+            ".apiguard.yaml": "exclude: ['vendor/']\n",
+            "vendor/a.yaml": HTTP,
+            "c.yaml": HTTP,
+        }
+    )
+
+    quiet = run_cli("scan", "vendor/a.yaml", "c.yaml", cwd=repo)
+    told = run_cli("scan", "-v", "vendor/a.yaml", "c.yaml", cwd=repo)
+    alone = run_cli("scan", "vendor/a.yaml", cwd=repo)
+
+    assert "not scanned" not in quiet.stderr
+    assert "not scanned, every file is excluded" in told.stderr
+    assert "vendor/a.yaml; use --config" in alone.stderr

@@ -136,7 +136,8 @@ def discover(
     notifications: list[Notification] = []
     found: dict[str, Candidate] = {}
 
-    excluded_paths: list[str] = []
+    excluded_folders: list[str] = []
+    excluded_files: list[str] = []
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"{path}: no such file or directory")
@@ -149,21 +150,34 @@ def discover(
             relpath = _relative(file, root)
             found.setdefault(relpath, Candidate(file, relpath))
         if files and excluded == files:
-            excluded_paths.append(text_path(str(path)))
-    if excluded_paths:
-        shown = ", ".join(excluded_paths[:5])
-        more = len(excluded_paths) - 5
-        log.warning(
-            "not scanned, every file is excluded by the exclude patterns of the "
-            "configuration or --exclude: %s%s; use --config to choose another "
-            "configuration",
-            shown,
-            f" and {more} more" if more > 0 else "",
-        )
+            named = excluded_folders if path.is_dir() else excluded_files
+            named.append(text_path(str(path)))
+    _report_excluded(excluded_folders, excluded_files, scanning=bool(found))
 
     candidates = sorted(found.values(), key=lambda candidate: candidate.relpath)
     log.debug("discovered %d files", len(candidates))
     return Discovery(candidates, notifications)
+
+
+def _report_excluded(folders: list[str], files: list[str], *, scanning: bool) -> None:
+    """Say which named paths the exclude patterns left out entirely.
+
+    Pre-commit names every changed file, and the configuration's excludes
+    apply to them on purpose, so excluded files alone are a warning only
+    when nothing is left to scan.
+    """
+    loud = bool(folders) or (bool(files) and not scanning)
+    named = folders + files
+    if not named:
+        return
+    more = len(named) - 5
+    (log.warning if loud else log.info)(
+        "not scanned, every file is excluded by the exclude patterns of the "
+        "configuration or --exclude: %s%s; use --config to choose another "
+        "configuration",
+        ", ".join(named[:5]),
+        f" and {more} more" if more > 0 else "",
+    )
 
 
 def text_path(path: str) -> str:

@@ -76,7 +76,7 @@ def test_text_match_non_ascii_column() -> None:
 
 
 AWS_KEY = "AKIA" + "Q3ZT7WX2" + "KD5NRV4M"
-PASSWORD = "Vq8" + "tLr2" + "Wx9mZk"
+LOGIN_VALUE = "Vq8" + "tLr2" + "Wx9mZk"
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ PASSWORD = "Vq8" + "tLr2" + "Wx9mZk"
         ("secret-aws-access-key", f"key = '{AWS_KEY}'  # else os.environ[KEY]"),
         ("secret-aws-access-key", f"x = 1  # apiguard: ignore[other-rule] {AWS_KEY}"),
         ("secret-stripe-key", f"client = Stripe('{STRIPE_KEY}')"),
-        ("secret-keyword-assignment", f'password = "{PASSWORD}"  # or get_pw()'),
+        ("secret-keyword-assignment", f'password = "{LOGIN_VALUE}"  # or get_pw()'),
     ],
 )
 def test_reference_elsewhere_on_line_keeps_secret(rule_id: str, line: str) -> None:
