@@ -189,7 +189,7 @@ def redact_snippets(target: ScanTarget, findings: list[Finding]) -> list[Finding
 
 
 def mask_line(line: str, line_number: int, secrets: list[tuple[Region, str]]) -> str:
-    """Hide every part of `secrets` that stands on line `line_number`.
+    """Hide every part of `secrets` that is on line `line_number`.
 
     The part inside a secret's region is replaced, because a secret over
     several lines (a PEM block) or written with escapes is not found by a

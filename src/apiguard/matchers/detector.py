@@ -70,8 +70,8 @@ _REFERENCE = r"(?::=?|[!=]{1,3})\s*([\w.-]+[\[(][^\n]*[\])])"
 def _is_indirect_reference(secret: str, line: str, plugin: Any) -> bool:
     """Return whether the value is the call or index expression itself.
 
-    detect-secrets drops any finding on a line where such an expression
-    stands, wherever it stands, so a real key followed by a comment such as
+    detect-secrets drops any finding on a line that contains such an
+    expression anywhere, so a real key followed by a comment such as
     `# else os.environ[KEY]` was missed. Only a value found by a plugin that
     reads assignments (not a token format) and lying inside the expression
     is dropped here.

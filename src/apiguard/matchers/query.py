@@ -294,7 +294,7 @@ def _environment() -> Any:
             self, token: Any, args: list[Any]
         ) -> list[Any]:
             # RFC 9535 makes an invalid pattern match nothing, so a rule with
-            # one would never fire; a literal pattern is checked when the
+            # one would never fire. A literal pattern is checked when the
             # rule is loaded instead.
             args = super().validate_function_extension_signature(token, args)
             if token.value in ("match", "search") and isinstance(
