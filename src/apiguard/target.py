@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -46,7 +47,7 @@ class ScanTarget:
     _data_by_kind: dict[str, list[Any]] = field(
         default_factory=dict, init=False, repr=False
     )
-    _masked_lines: dict[int, tuple[int, str]] = field(
+    _line_spans_cache: dict[int, tuple[int, list[Span]]] = field(
         default_factory=dict, init=False, repr=False
     )
 
@@ -84,22 +85,24 @@ class ScanTarget:
             self._data_by_kind[kind] = found
         return found
 
-    def _masked_line(self, line_number: int) -> str:
-        """Return a line with every secret found so far hidden, built once per
-        line for each number of secrets."""
-        count, masked = self._masked_lines.get(line_number, (-1, ""))
+    def _line_spans(self, line_number: int, line: str) -> list[Span]:
+        """Return the spans of a line that hide every secret found so far.
+
+        They are found once per line for each number of secrets, so many
+        findings on one long line (a minified file) share the work.
+        """
+        count, spans = self._line_spans_cache.get(line_number, (-1, []))
         if count == len(self.secrets):
-            return masked
-        line = self.lines.line_text(line_number)
+            return spans
         # A file can hold thousands of secrets, and most are on other lines.
         relevant = [
             (region, secret)
             for region, secret in self.secrets
             if region.start_line <= line_number <= region.end_line or secret in line
         ]
-        masked = mask_line(line, line_number, relevant)
-        self._masked_lines[line_number] = (len(self.secrets), masked)
-        return masked
+        spans = secret_spans(line, line_number, relevant)
+        self._line_spans_cache[line_number] = (len(self.secrets), spans)
+        return spans
 
     def snippet(
         self, region: Region, secrets: list[tuple[Region, str]] | None = None
@@ -107,18 +110,21 @@ class ScanTarget:
         """Return the region's first line with secrets redacted.
 
         The secrets are `secrets`, or else every secret found in the file so
-        far. Redaction comes before the cut to MAX_SNIPPET characters, so no
-        part of a secret survives the cut.
+        far. A line longer than MAX_SNIPPET characters is cut around the
+        region first, and a secret that the cut splits is hidden whole, so
+        no part of a secret shows.
         """
         line_number = region.start_line
-        if secrets is not None:
-            line = mask_line(self.lines.line_text(line_number), line_number, secrets)
-        else:
-            line = self._masked_line(line_number)
-        if len(line) > MAX_SNIPPET:
+        line = self.lines.line_text(line_number)
+        start, stop = 0, len(line)
+        if stop > MAX_SNIPPET:
             start = max(0, region.start_column - 1 - MAX_SNIPPET // 2)
-            line = line[start : start + MAX_SNIPPET]
-        return line.strip()
+            stop = start + MAX_SNIPPET
+        if secrets is not None:
+            spans = secret_spans(line, line_number, secrets, (start, stop))
+        else:
+            spans = self._line_spans(line_number, line)
+        return _render(line, spans, start, stop).strip()
 
 
 def format_message(template: str, values: dict[str, Any]) -> str:
@@ -188,40 +194,81 @@ def redact_snippets(target: ScanTarget, findings: list[Finding]) -> list[Finding
     ]
 
 
-def mask_line(line: str, line_number: int, secrets: list[tuple[Region, str]]) -> str:
-    """Hide every part of `secrets` that is on line `line_number`.
+Span = tuple[int, int, str]
+"""Columns of a line (0-based, end exclusive) and the text that replaces them."""
 
-    The part inside a secret's region is replaced, because a secret over
-    several lines (a PEM block) or written with escapes is not found by a
-    plain search on one line. Regions are columns of the original line, so
-    they are all cut out of it at once, overlaps merged. Then every
-    occurrence of a secret's text elsewhere on the line is replaced too.
+
+def secret_spans(
+    line: str,
+    line_number: int,
+    secrets: list[tuple[Region, str]],
+    window: tuple[int, int] | None = None,
+) -> list[Span]:
+    """Return the spans of `line` that hide `secrets`, sorted and disjoint.
+
+    A secret's region on the line is one span, because a secret over several
+    lines (a PEM block) or written with escapes is not found by a plain
+    search on one line. Every occurrence of a secret's text is another.
+    Overlapping spans are merged. With a `window` of columns, occurrences
+    are looked for only where they would overlap it.
     """
-    spans: list[tuple[int, int, str]] = []
+    spans: list[Span] = []
     for region, secret in secrets:
         if region.start_line <= line_number <= region.end_line:
             start = region.start_column - 1 if line_number == region.start_line else 0
             last = line_number == region.end_line
             stop = region.end_column - 1 if last else len(line)
             if 0 <= start < stop <= len(line):
-                spans.append((start, stop, secret))
-    parts: list[str] = []
-    position = 0
-    for start, stop, secret in sorted(spans):
-        if stop <= position:
+                spans.append((start, stop, redact(secret)))
+    for secret in dict.fromkeys(secret for _, secret in secrets):
+        if not secret:
             continue
-        if start < position:
-            # Overlaps a span already cut: its rest is hidden whole.
+        low, high = 0, len(line)
+        if window is not None:
+            low = max(0, window[0] - len(secret))
+            high = min(len(line), window[1] + len(secret))
+        found = line.find(secret, low, high)
+        while found >= 0:
+            spans.append((found, found + len(secret), redact(secret)))
+            found = line.find(secret, found + len(secret), high)
+    merged: list[Span] = []
+    for start, stop, text in sorted(spans):
+        if merged and start < merged[-1][1]:
+            first, end, shown = merged[-1]
+            if stop > end:
+                # The rest of an overlapping span is hidden whole.
+                merged[-1] = (first, stop, shown + "*" * 8)
+            continue
+        merged.append((start, stop, text))
+    return merged
+
+
+def mask_line(line: str, line_number: int, secrets: list[tuple[Region, str]]) -> str:
+    """Return `line` with every part of `secrets` on it hidden."""
+    return _render(line, secret_spans(line, line_number, secrets), 0, len(line))
+
+
+def _render(line: str, spans: list[Span], start: int, stop: int) -> str:
+    """Return columns `start` to `stop` of `line` with `spans` replaced.
+
+    A span that starts before the cut is hidden whole; one that runs past
+    it is replaced whole.
+    """
+    parts: list[str] = []
+    position = start
+    first = bisect.bisect_right(spans, start, key=lambda span: span[1])
+    for span_start, span_stop, text in spans[first:]:
+        if span_start >= stop:
+            break
+        if span_start < position:
             parts.append("*" * 8)
         else:
-            parts.append(line[position:start])
-            parts.append(redact(secret))
-        position = stop
-    parts.append(line[position:])
-    masked = "".join(parts)
-    for secret in dict.fromkeys(secret for _, secret in secrets):
-        masked = redact_in(masked, secret)
-    return masked
+            parts.append(line[position:span_start])
+            parts.append(text)
+        position = span_stop
+    if position < stop:
+        parts.append(line[position:stop])
+    return "".join(parts)
 
 
 def fingerprint(rule_id: str, relpath: str, matched: str) -> str:

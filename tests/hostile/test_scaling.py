@@ -85,7 +85,7 @@ def test_secrets_on_one_line_linear(
     count = 400
     tokens = " ".join(_github_token() for _ in range(count))
     (tmp_path / "tokens.env").write_text(f"TOKENS={tokens}\n")
-    calls = _count_calls(monkeypatch, apiguard.target, "redact_in")
+    calls = _count_calls(monkeypatch, apiguard.target, "redact")
 
     result = scan(
         [tmp_path],
