@@ -206,9 +206,9 @@ def secret_spans(
 ) -> list[Span]:
     """Return the spans of `line` that hide `secrets`, sorted and disjoint.
 
-    A secret's region on the line is one span, because a secret over several
-    lines (a PEM block) or written with escapes is not found by a plain
-    search on one line. Every occurrence of a secret's text is another.
+    Every occurrence of a secret's text is a span. So is a secret's region on
+    the line when the text is not in it, because a secret over several lines
+    (a PEM block) or written with escapes is not found by a plain search.
     Overlapping spans are merged. With a `window` of columns, occurrences
     are looked for only where they would overlap it.
     """
@@ -218,7 +218,9 @@ def secret_spans(
             start = region.start_column - 1 if line_number == region.start_line else 0
             last = line_number == region.end_line
             stop = region.end_column - 1 if last else len(line)
-            if 0 <= start < stop <= len(line):
+            # Where the secret's text is in its region, the search below
+            # hides just the text, and a name before it stays readable.
+            if 0 <= start < stop <= len(line) and secret not in line[start:stop]:
                 spans.append((start, stop, redact(secret)))
     for secret in dict.fromkeys(secret for _, secret in secrets):
         if not secret:
