@@ -9,11 +9,11 @@ import stat
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pathspec
 
@@ -43,13 +43,15 @@ from apiguard.load_config import (
     config_syntax,
     parse_config,
 )
-from apiguard.models.routes.shared import SharedDocument
 from apiguard.result import ScanResult
 from apiguard.rules import Rule
 from apiguard.secrets import redact_in
 from apiguard.suppress import apply_suppressions, find_suppressions
 from apiguard.target import ParsedDocument, ScanTarget, redact_snippets
 from apiguard.text import BinaryContent, decode
+
+if TYPE_CHECKING:
+    from apiguard.models.routes.shared import SharedDocument
 
 log = logging.getLogger(__name__)
 
@@ -306,6 +308,8 @@ def _scan_all(
             if progress:
                 progress(done, total)
         return
+
+    from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(64, total // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
