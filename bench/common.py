@@ -56,6 +56,22 @@ def isolation_prefix() -> list[str]:
     return ["unshare", "-n", "--"] if probe.returncode == 0 else []
 
 
+# Variables removed from the environment of every measured command.
+# PYTHONDONTWRITEBYTECODE stops Python from writing bytecode files, so each
+# start-up compiles again every module that has none. APIGUARD_CACHE_DIR
+# would make a scan meant to be cold read results from a content cache.
+DROPPED_VARIABLES = ("PYTHONDONTWRITEBYTECODE", "APIGUARD_CACHE_DIR")
+
+
+def child_environment() -> dict[str, str]:
+    """Return this process's environment without DROPPED_VARIABLES."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name not in DROPPED_VARIABLES
+    }
+
+
 def run_measured(
     command: Sequence[str],
     *,
@@ -70,6 +86,9 @@ def run_measured(
     work folder), and standard error to the same name with `.err` appended.
     A run over `timeout` seconds is killed with its process group and
     reported with return code -9.
+
+    NOTE: the workers of a killed run die before their parent waits for
+    them, so its CPU time and max RSS leave out the workers still running.
     """
     full = [*isolation_prefix(), *command]
     out_path = stdout or WORK / "last-run.out"
@@ -83,7 +102,7 @@ def run_measured(
             cwd=cwd,
             stdout=out,
             stderr=err,
-            env=env or os.environ.copy(),
+            env=child_environment() if env is None else env,
             start_new_session=True,
         )
         sampler = _TreeSampler(process.pid)

@@ -1,13 +1,21 @@
-"""Measure how apiguard's scan time grows with the size of the tree.
+"""Measure apiguard's scan time by tree size, with and without its cache.
 
 The synthetic tree of bench/gen_secrets_repo.py is generated at 1x, 2x and
-4x `--base-mb`, and each is scanned `--runs` times with all rules. Time per
-MiB that stays flat means time linear in bytes.
+4x `--base-mb` and scanned with all rules. CPU time per MiB that stays flat
+means time linear in bytes.
 
-apiguard has no content cache. To estimate what one would save on a re-scan
-of an unchanged tree, the script also times the work that a cache could not
-skip. That is reading and hashing every file with SHA-256 (in this process,
-on one core) plus the start-up of `apiguard --version`.
+Each run scans a hard-linked copy of the tree four times, in this order:
+
+- cold: without a content cache.
+- fill: with an empty `--cache-dir`, which stores every file's outcome.
+- unchanged: a re-scan of the same files with the filled cache.
+- changed: a re-scan with the cache after a newline is appended to 1% of the
+  files (every 100th in sorted path order).
+
+A changed file is written as a new file in the copy, so the generated tree
+itself is never modified. A newline at the end of a file changes no finding,
+so the report of every cached scan is compared with the cold scan's report
+of the same run, and any difference is printed.
 
     python bench/scaling.py --base-mb 100 --runs 3
 """
@@ -15,16 +23,18 @@ on one core) plus the start-up of `apiguard --version`.
 from __future__ import annotations
 
 import argparse
-import hashlib
+import json
+import os
+import shutil
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from common import (
     APIGUARD,
     WORK,
+    Measurement,
     apiguard_version,
     machine_info,
     markdown_table,
@@ -34,6 +44,12 @@ from common import (
 )
 from gen_secrets_repo import generate, manifest_path
 
+STEPS = ("cold", "fill", "unchanged", "changed")
+# One file in this many is changed before the last scan of a run.
+CHANGED_EVERY = 100
+# Report keys that may differ between two scans of the same files.
+VOLATILE_REPORT_KEYS = ("durationSeconds",)
+
 
 def tree_for(size_mb: float, seed: int) -> Path:
     tree = WORK / f"secrets-{size_mb:g}mb-seed{seed}"
@@ -42,60 +58,163 @@ def tree_for(size_mb: float, seed: int) -> Path:
     return tree
 
 
-def hash_floor(tree: Path) -> tuple[float, int]:
-    """Return the seconds to read and hash every file, and the bytes read."""
-    started = time.perf_counter()
-    total = 0
+def link_tree(tree: Path, copy: Path) -> list[Path]:
+    """Hard-link every file of `tree` into a fresh `copy`.
+
+    Return the files' paths relative to `tree`, in sorted order.
+    """
+    if copy.exists():
+        shutil.rmtree(copy)
+    relpaths = []
     for path in sorted(tree.rglob("*")):
         if path.is_file():
-            data = path.read_bytes()
-            hashlib.sha256(data).digest()
-            total += len(data)
-    return time.perf_counter() - started, total
+            relative = path.relative_to(tree)
+            destination = copy / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, destination)
+            relpaths.append(relative)
+    return relpaths
+
+
+def change_files(tree: Path, copy: Path, relpaths: list[Path]) -> None:
+    """Replace each file in `copy` by a new file with a newline appended."""
+    for relative in relpaths:
+        target = copy / relative
+        data = (tree / relative).read_bytes()
+        # Unlink first: writing through the hard link would change `tree`.
+        target.unlink()
+        target.write_bytes(data + b"\n")
+
+
+def restore_files(tree: Path, copy: Path, relpaths: list[Path]) -> None:
+    for relative in relpaths:
+        target = copy / relative
+        target.unlink()
+        os.link(tree / relative, target)
+
+
+def count_entries(cache: Path) -> int:
+    """Return the number of entries in a cache folder (0 when it is missing)."""
+    return sum(1 for _ in cache.rglob("*.json")) if cache.exists() else 0
+
+
+def compare_reports(cold: Path, other: Path) -> dict[str, Any]:
+    """Compare two JSON reports, ignoring VOLATILE_REPORT_KEYS.
+
+    Findings and notifications are compared as sorted lists, so a different
+    order alone is reported as `same_order: false` and not as a difference.
+    """
+    first = json.loads(cold.read_text())
+    second = json.loads(other.read_text())
+    first_findings = _serialized(first["findings"])
+    second_findings = _serialized(second["findings"])
+    differing_keys = sorted(
+        key
+        for key in set(first) | set(second)
+        if key not in (*VOLATILE_REPORT_KEYS, "findings", "notifications")
+        and first.get(key) != second.get(key)
+    )
+    first_notes = _serialized(first.get("notifications", []))
+    second_notes = _serialized(second.get("notifications", []))
+    if sorted(first_notes) != sorted(second_notes):
+        differing_keys.append("notifications")
+    only_cold = sorted(set(first_findings) - set(second_findings))
+    only_other = sorted(set(second_findings) - set(first_findings))
+    return {
+        "findings": len(second_findings),
+        "same_findings": sorted(first_findings) == sorted(second_findings),
+        "same_order": first_findings == second_findings and first_notes == second_notes,
+        "only_in_cold": only_cold[:20],
+        "only_in_cached": only_other[:20],
+        "differing_keys": differing_keys,
+    }
+
+
+def _serialized(items: list[Any]) -> list[str]:
+    return [json.dumps(item, sort_keys=True) for item in items]
+
+
+def measure_size(
+    tree: Path, out: Path, runs: int, timeout: float | None
+) -> dict[str, Any]:
+    """Run the four scans `runs` times on a hard-linked copy of `tree`."""
+    copy = WORK / f"{tree.name}-scan-copy"
+    cache = out / "cache"
+    relpaths = link_tree(tree, copy)
+    changed = relpaths[::CHANGED_EVERY]
+    measured: dict[str, list[Measurement]] = {step: [] for step in STEPS}
+    entries: dict[str, list[int]] = {step: [] for step in STEPS}
+    comparisons: list[dict[str, Any]] = []
+    for index in range(runs):
+        shutil.rmtree(cache, ignore_errors=True)
+        reports = {}
+        for step in STEPS:
+            reports[step] = out / f"ag-{step}.json"
+            command = [APIGUARD, "scan", str(copy), "-f", "json"]
+            command += ["-o", str(reports[step])]
+            if step != "cold":
+                command += ["--cache-dir", str(cache)]
+            if step == "changed":
+                change_files(tree, copy, changed)
+            run = run_measured(command, timeout=timeout)
+            if step == "changed":
+                restore_files(tree, copy, changed)
+            measured[step].append(run)
+            entries[step].append(count_entries(cache))
+            print(
+                f"    run {index + 1} {step}: {run.wall_seconds:.2f}s wall, "
+                f"{run.cpu_seconds:.2f}s CPU, exit {run.returncode}",
+                file=sys.stderr,
+            )
+        comparison = {
+            step: compare_reports(reports["cold"], reports[step]) for step in STEPS[1:]
+        }
+        for step, result in comparison.items():
+            if not result["same_findings"] or result["differing_keys"]:
+                print(f"    run {index + 1} {step}: {result}", file=sys.stderr)
+        comparisons.append(comparison)
+    shutil.rmtree(copy)
+    return {
+        "files": len(relpaths),
+        "changed_files": len(changed),
+        "runs": measured,
+        "median": {step: median_of(measured[step]) for step in STEPS},
+        "exit_codes": {
+            step: sorted({run.returncode for run in measured[step]}) for step in STEPS
+        },
+        "cache_entries": entries,
+        "comparisons": comparisons,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-mb", type=float, default=100.0)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--base-mb", type=float, default=100.0, help="size of the 1x tree, MiB (100)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
     parser.add_argument("--runs", type=int, default=3, help="runs per size (3)")
     parser.add_argument("--factors", default="1,2,4", help="size factors (1,2,4)")
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="seconds per scan (3600)"
+    )
     args = parser.parse_args(argv)
 
     results: dict[str, Any] = {
         "machine": machine_info(),
         "versions": {"apiguard": apiguard_version()},
+        "changed_every": CHANGED_EVERY,
         "sizes": {},
     }
-    startup = [run_measured([APIGUARD, "--version"]).wall_seconds for _ in range(5)]
-    results["startup_seconds"] = statistics.median(startup)
     out = WORK / "scaling-out"
+    out.mkdir(parents=True, exist_ok=True)
     for factor in (float(part) for part in args.factors.split(",")):
         tree = tree_for(args.base_mb * factor, args.seed)
-        command = [
-            APIGUARD,
-            "scan",
-            str(tree),
-            "-f",
-            "json",
-            "-o",
-            str(out / "ag.json"),
-        ]
-        out.mkdir(parents=True, exist_ok=True)
-        runs = [run_measured(command) for _ in range(args.runs)]
-        median = median_of(runs)
-        seconds, size = hash_floor(tree)
-        megabytes = size / 1024 / 1024
-        results["sizes"][f"{factor:g}x"] = {
-            "command": " ".join(command),
-            "bytes": size,
-            "runs": runs,
-            "median": median,
-            "seconds_per_mib": median["wall_seconds"] / megabytes,
-            "first_run_seconds": runs[0].wall_seconds,
-            "hash_floor_seconds": seconds,
-        }
-        print(f"  {factor:g}x: {median['wall_seconds']:.2f}s", file=sys.stderr)
+        size = sum(path.stat().st_size for path in tree.rglob("*") if path.is_file())
+        print(f"  {factor:g}x: {tree}", file=sys.stderr)
+        data = measure_size(tree, out, args.runs, args.timeout)
+        data["bytes"] = size
+        results["sizes"][f"{factor:g}x"] = data
     path = write_results("scaling", results)
     print(render(results))
     print(f"results: {path}", file=sys.stderr)
@@ -103,32 +222,71 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render(results: dict[str, Any]) -> str:
-    rows = []
+    """Return a table of the cold scans and a table of the cached scans."""
+    scaling_rows = []
+    cache_rows = []
     for name, data in results["sizes"].items():
         megabytes = data["bytes"] / 1024 / 1024
-        median = data["median"]
-        cached = results["startup_seconds"] + data["hash_floor_seconds"]
-        rows.append(
+        cold = data["median"]["cold"]
+        scaling_rows.append(
             [
                 name,
                 f"{megabytes:.0f}",
-                f"{data['first_run_seconds']:.2f}",
-                f"{median['wall_seconds']:.2f}",
-                f"{data['seconds_per_mib'] * 1000:.0f}",
-                f"{median['tree_rss_mib']:.0f}",
-                f"{cached:.2f}",
+                data["files"],
+                f"{cold['wall_seconds']:.2f}",
+                f"{cold['cpu_seconds']:.2f}",
+                f"{cold['cpu_seconds'] / megabytes * 1000:.0f}",
+                f"{cold['max_rss_mib']:.0f}",
+                f"{cold['tree_rss_mib']:.0f}",
             ]
         )
-    header = [
+        for step in STEPS:
+            median = data["median"][step]
+            same = [
+                run[step]["same_findings"] for run in data["comparisons"] if step in run
+            ]
+            cache_rows.append(
+                [
+                    name,
+                    step,
+                    f"{median['wall_seconds']:.2f}",
+                    f"{median['cpu_seconds']:.2f}",
+                    f"{median['wall_seconds'] / cold['wall_seconds']:.1%}",
+                    f"{median['cpu_seconds'] / cold['cpu_seconds']:.1%}",
+                    f"{median['max_rss_mib']:.0f}",
+                    f"{median['tree_rss_mib']:.0f}",
+                    statistics.median(data["cache_entries"][step]),
+                    "" if step == "cold" else f"{sum(same)}/{len(same)} runs",
+                ]
+            )
+    scaling_header = [
         "size",
         "MiB",
-        "first run s",
-        "median s",
-        "ms per MiB",
+        "files",
+        "cold wall s",
+        "CPU s",
+        "CPU ms per MiB",
+        "max RSS MiB",
         "tree RSS MiB",
-        "cache floor s (estimate)",
     ]
-    return markdown_table(header, rows)
+    cache_header = [
+        "size",
+        "scan",
+        "wall s",
+        "CPU s",
+        "wall / cold",
+        "CPU / cold",
+        "max RSS MiB",
+        "tree RSS MiB",
+        "cache entries after",
+        "findings same as cold",
+    ]
+    return "\n\n".join(
+        [
+            markdown_table(scaling_header, scaling_rows),
+            markdown_table(cache_header, cache_rows),
+        ]
+    )
 
 
 if __name__ == "__main__":
