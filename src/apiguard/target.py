@@ -119,12 +119,15 @@ class ScanTarget:
         start, stop = 0, len(line)
         if stop > MAX_SNIPPET:
             start = max(0, region.start_column - 1 - MAX_SNIPPET // 2)
-            stop = start + MAX_SNIPPET
         if secrets is not None:
+            # Only the given secrets are looked for, and only near the cut, so
+            # no column past that window is shown.
+            stop = min(stop, start + 2 * MAX_SNIPPET)
             spans = secret_spans(line, line_number, secrets, (start, stop))
         else:
             spans = self._line_spans(line_number, line)
-        return _render(line, spans, start, stop).strip()
+        # A cut inside a redacted form shows only its start.
+        return _render(line, spans, start, stop, MAX_SNIPPET)[:MAX_SNIPPET].strip()
 
 
 def format_message(template: str, values: dict[str, Any]) -> str:
@@ -247,29 +250,31 @@ def secret_spans(
 
 def mask_line(line: str, line_number: int, secrets: list[tuple[Region, str]]) -> str:
     """Return `line` with every part of `secrets` on it hidden."""
-    return _render(line, secret_spans(line, line_number, secrets), 0, len(line))
+    spans = secret_spans(line, line_number, secrets)
+    return _render(line, spans, 0, len(line), len(line))
 
 
-def _render(line: str, spans: list[Span], start: int, stop: int) -> str:
+def _render(line: str, spans: list[Span], start: int, stop: int, size: int) -> str:
     """Return columns `start` to `stop` of `line` with `spans` replaced.
 
-    A span that starts before the cut is hidden whole; one that runs past
-    it is replaced whole.
+    Rendering ends once `size` characters are out. A span that starts
+    before the cut is hidden whole; one that runs past it is replaced whole.
     """
     parts: list[str] = []
+    written = 0
     position = start
     first = bisect.bisect_right(spans, start, key=lambda span: span[1])
     for span_start, span_stop, text in spans[first:]:
-        if span_start >= stop:
+        if span_start >= stop or written >= size:
             break
-        if span_start < position:
-            parts.append("*" * 8)
-        else:
-            parts.append(line[position:span_start])
-            parts.append(text)
+        # A span that starts before the cut shows as stars only.
+        hidden = span_start < position
+        piece = "*" * 8 if hidden else line[position:span_start] + text
+        parts.append(piece)
+        written += len(piece)
         position = span_stop
-    if position < stop:
-        parts.append(line[position:stop])
+    if position < stop and written < size:
+        parts.append(line[position : min(stop, position + size - written)])
     return "".join(parts)
 
 
