@@ -34,7 +34,7 @@ def _layout(document: dict[str, Any]) -> str:
     """Write `document` with one key a line, and one item a line in lists.
 
     json.dumps with `indent` runs the pure-Python encoder, which took most of
-    a large report's time; each item here goes through the C encoder.
+    a large report's time. Each item here goes through the C encoder.
     """
     lines = []
     for key, value in document.items():
