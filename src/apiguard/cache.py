@@ -45,11 +45,13 @@ log = logging.getLogger(__name__)
 
 CACHE_FORMAT = 1
 DISTRIBUTION = "apiguard-lint"
-# Larger entries are a miss. An entry holds at most a few hundred findings
-# per file in practice; this bound only stops a planted file from filling
-# memory.
+# Larger entries are a miss. Real entries are far smaller (an estimate: a
+# few hundred findings per file), so the bound only stops a planted file
+# from filling memory.
 MAX_ENTRY_SIZE = 64 * 1024 * 1024
 _LEVELS = ("error", "warning", "note")
+# A JSON escape of a UTF-16 surrogate, \ud800 to \udfff.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # The name of a requirement, before any version, marker or extra.
 _REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -121,7 +123,9 @@ class ScanCache:
             [_notification(item) for item in entry["notifications"]],
         )
         # Reports encode their text as UTF-8, which a lone surrogate breaks.
-        json.dumps(entry, ensure_ascii=False).encode("utf-8")
+        # Only an entry with a surrogate escape can hold one.
+        if _SURROGATE_ESCAPE.search(raw):
+            json.dumps(entry, ensure_ascii=False).encode("utf-8")
         return outcome
 
     def _finding(self, data: Mapping[str, Any]) -> Finding:

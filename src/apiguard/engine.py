@@ -177,15 +177,12 @@ def _shared_documents(
             text = decode(data).text
         except BinaryContent:
             continue
-        results = [parse_json(text)] if suffix in JSON_SUFFIXES else parse_yaml(text)
+        target = ScanTarget(candidate.path, candidate.relpath, text)
         folder = posixpath.dirname(candidate.relpath)
-        for item in results:
-            if not isinstance(item, Document):
-                continue
-            kind = classify(item.data, "json" if suffix in JSON_SUFFIXES else "yaml")
-            part = shared_part(kind, item.data)
+        for parsed in _parse(target, suffix, _ignore_note):
+            part = shared_part(parsed.kind, parsed.document.data)
             if part is not None:
-                found.append((folder, candidate.relpath, kind, part))
+                found.append((folder, candidate.relpath, parsed.kind, part))
     return tuple(found)
 
 
@@ -368,7 +365,6 @@ def scan_file(
     if text is None:
         return outcome
     target = ScanTarget(candidate.path, candidate.relpath, text)
-    target.shared = options.shared or ()
     _evaluate(target, rules, root, options, outcome, note)
     outcome.references = target.references
     return outcome
@@ -392,7 +388,6 @@ def scan_content(
     if text is None:
         return outcome
     target = ScanTarget(root / relpath, relpath, text)
-    target.shared = options.shared or ()
     _evaluate(target, rules, root, options, outcome, note)
     return outcome
 
@@ -407,6 +402,7 @@ def _evaluate(
 ) -> None:
     """Run the rules that apply to `target` and store the result in `outcome`."""
     applicable = [rule for rule in rules if _path_applies(rule, target.relpath)]
+    target.shared = options.shared or ()
 
     suffix = target.path.suffix.lower()
     config = config_syntax(target.relpath, target.text)

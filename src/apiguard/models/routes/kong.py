@@ -103,7 +103,9 @@ def kong_entries(data: dict[str, Any], siblings: Sequence[Any] = ()) -> Iterator
     """
     plugins = _collect_plugins(data)
     for other in siblings:
-        plugins = _merged(plugins, _collect_plugins(mapping(other)))
+        # The siblings of a document include the document itself.
+        if other is not data:
+            plugins = _merged(plugins, _collect_plugins(mapping(other)))
     for index, service in enumerate(items(data.get("services"))):
         service = mapping(service)
         for route_index, route in enumerate(items(service.get("routes"))):
