@@ -70,10 +70,7 @@ class Route:
         if isinstance(rate_limit, Mapping):
             rate_limit = dict(rate_limit)
         return {
-            "$source": self.source,
-            "format": self.format,
-            "formatName": FORMAT_NAMES[self.format],
-            "name": self.name,
+            **_identity(self),
             "host": self.host,
             "path": self.path,
             "method": self.method,
@@ -105,17 +102,11 @@ class Stage:
     global_setting: Mapping[str, str] = field(default_factory=global_setting)
 
     def as_model(self) -> dict[str, Any]:
-        throttling = self.throttling
-        if isinstance(throttling, Mapping):
-            throttling = dict(throttling)
         return {
-            "$source": self.source,
-            "format": self.format,
-            "formatName": FORMAT_NAMES[self.format],
-            "name": self.name,
+            **_identity(self),
             "apiType": self.api_type,
             "accessLog": self.access_log,
-            "throttling": throttling,
+            "throttling": _plain(self.throttling),
             "globalSetting": dict(self.global_setting),
             "globalNote": _notes(self.global_setting),
         }
@@ -134,16 +125,10 @@ class MethodSetting:
     logging_level: str = ""
 
     def as_model(self) -> dict[str, Any]:
-        throttling = self.throttling
-        if isinstance(throttling, Mapping):
-            throttling = dict(throttling)
         return {
-            "$source": self.source,
-            "format": self.format,
-            "formatName": FORMAT_NAMES[self.format],
-            "name": self.name,
+            **_identity(self),
             "scope": self.scope,
-            "throttling": throttling,
+            "throttling": _plain(self.throttling),
             "loggingLevel": self.logging_level,
         }
 
@@ -160,10 +145,7 @@ class TlsSetting:
 
     def as_model(self) -> dict[str, Any]:
         return {
-            "$source": self.source,
-            "format": self.format,
-            "formatName": FORMAT_NAMES[self.format],
-            "name": self.name,
+            **_identity(self),
             "setting": self.setting,
             "weak": self.weak,
         }
@@ -182,10 +164,7 @@ class AuthPolicy:
 
     def as_model(self) -> dict[str, Any]:
         return {
-            "$source": self.source,
-            "format": self.format,
-            "formatName": FORMAT_NAMES[self.format],
-            "name": self.name,
+            **_identity(self),
             "namespace": self.namespace,
             "enforced": self.enforced,
             "globalSetting": dict(self.global_setting),
@@ -206,10 +185,7 @@ class Credential:
 
     def as_model(self) -> dict[str, Any]:
         return {
-            "$source": self.source,
-            "format": self.format,
-            "formatName": FORMAT_NAMES[self.format],
-            "name": self.name,
+            **_identity(self),
             "owner": self.owner,
             "secret": self.secret,
         }
@@ -255,6 +231,21 @@ def build(entries: Iterable[Entry]) -> dict[str, Any]:
     for entry in entries:
         model[_LISTS[type(entry)]].append(entry.as_model())
     return model
+
+
+def _identity(entry: Any) -> dict[str, Any]:
+    """Return the fields that every entry of the model starts with."""
+    return {
+        "$source": entry.source,
+        "format": entry.format,
+        "formatName": FORMAT_NAMES[entry.format],
+        "name": entry.name,
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Return a mapping value as a plain dict, and any other value as is."""
+    return dict(value) if isinstance(value, Mapping) else value
 
 
 def _notes(phrases: Mapping[str, str]) -> dict[str, str]:
