@@ -478,7 +478,7 @@ def test_damaged_entry_is_a_miss_and_repaired(
     assert third == first
 
 
-def test_cache_folder_outside_git_is_skipped_without_the_option(
+def test_walk_skips_tagged_cache_folder(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "plain"

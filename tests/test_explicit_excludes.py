@@ -79,8 +79,8 @@ def test_excluded_named_paths_are_reported(make_repo: Repo) -> None:
 
 
 def test_excluded_named_files_beside_others_are_quiet(make_repo: Repo) -> None:
-    # Pre-commit names every changed file; excluding some of them is the
-    # configuration's purpose, so only -v says so.
+    # Pre-commit names every changed file, and excluding some of them is the
+    # configuration's purpose, so only -v logs them.
     repo = make_repo(
         {
             ".apiguard.yaml": "exclude: ['vendor/']\n",

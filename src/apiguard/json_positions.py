@@ -1,4 +1,4 @@
-"""Find where a node of a JSON document is, only when a caller asks.
+"""Find where a node of a JSON document is, only on request.
 
 Positions are found container by container: the first request below an
 object or array reads the offsets of all its members, skipping each value

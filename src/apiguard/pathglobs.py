@@ -39,7 +39,7 @@ def negated(glob: str) -> tuple[str, str]:
 def switch_lines(
     enabled: bool, switches: Sequence[tuple[bool, Sequence[str]]]
 ) -> tuple[str, ...] | None:
-    """Return exclude lines for a rule that is `enabled` except where `switches` say.
+    """Return exclude lines for a rule that is `enabled` unless `switches` differ.
 
     Each switch is (enabled, globs) and later switches win. Return None when
     the rule is off for every file.

@@ -3,12 +3,12 @@ from __future__ import annotations
 from apiguard.findings import Region
 from apiguard.target import mask_line
 
-# Made-up values, written in pieces so that this file holds no secret.
+# Made-up values, written in pieces so that this file contains no secret.
 TOKEN = "ghp_" + "Q7wErT9yUi3o" + "Pa5sDf1gHj8k" + "Lz2xCv6bNm0M"
 OTHER = "xoxb-" + "1234567890" + "-abcdefghijkl"
 
 
-def test_same_secret_twice_keeps_the_rest_of_the_line() -> None:
+def test_repeated_secret_keeps_line_rest() -> None:
     line = f"k = '{TOKEN}'  # owner: platform team"
     region = Region(1, 6, 1, 6 + len(TOKEN))
 

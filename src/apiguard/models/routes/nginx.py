@@ -108,7 +108,7 @@ def _route(
 
 
 def _rejects_all(block: list[dict[str, Any]]) -> bool:
-    """Return whether a server-level `return` answers every request with an error.
+    """Return whether a server-level `return` rejects every request with an error.
 
     Such a server (`return 444;` for unknown hosts) serves no content, so it
     is no route, but its `ssl_protocols` still apply to the TLS handshake.

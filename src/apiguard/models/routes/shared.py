@@ -1,9 +1,9 @@
 """Settings that one file of a tree sets for the routes of other files.
 
-Kong's decK can read every file of a folder as one configuration, so the
+Kong's decK can read every file of a folder as one configuration. So the
 plugins of a file that defines no services or routes (a file of shared
-plugins) apply to the routes of the others: global ones to every route,
-scoped ones to the service or route they name. In Kubernetes, a
+plugins) apply to the routes of the others. Global ones apply to every
+route, and scoped ones to the service or route they name. In Kubernetes, a
 KongClusterPlugin labelled `global: "true"` applies to every route that
 Kong's controller serves, a KongPlugin can be named by an Ingress in
 another file, and the ingress-nginx ConfigMap sets defaults for every
